@@ -51,6 +51,9 @@ mod tests {
             EntityRef::parse(u),
             Some(EntityRef::Uuid(Uuid::parse_str(u).expect("valid uuid")))
         );
-        assert_eq!(EntityRef::parse("not-a-uuid-at-all-but-36-chars-long!"), None);
+        assert_eq!(
+            EntityRef::parse("not-a-uuid-at-all-but-36-chars-long!"),
+            None
+        );
     }
 }

@@ -44,9 +44,15 @@ impl NewOrganisation {
         let mut errors = Vec::new();
         self.name = self.name.trim().to_owned();
         if self.name.is_empty() {
-            errors.push(("name", "Please provide a name for the organisation.".to_owned()));
+            errors.push((
+                "name",
+                "Please provide a name for the organisation.".to_owned(),
+            ));
         } else if self.name.chars().count() > NAME_MAX {
-            errors.push(("name", "The name is too long (255 characters at most).".to_owned()));
+            errors.push((
+                "name",
+                "The name is too long (255 characters at most).".to_owned(),
+            ));
         }
         if let Some(u) = &self.uuid {
             match uuid::Uuid::parse_str(u.trim()) {
@@ -82,7 +88,10 @@ mod tests {
         .validate()
         .expect("valid");
         assert_eq!(ok.name, "CIRCL");
-        assert_eq!(ok.uuid.as_deref(), Some("55f6ea5e-2c60-40e5-964f-47a8950d210f"));
+        assert_eq!(
+            ok.uuid.as_deref(),
+            Some("55f6ea5e-2c60-40e5-964f-47a8950d210f")
+        );
         let err = NewOrganisation {
             name: " ".into(),
             uuid: Some("nope".into()),

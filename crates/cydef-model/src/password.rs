@@ -1,6 +1,8 @@
 //! Password hashing with Argon2id (a memory-hard KDF), for the JWT login.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 
 /// Minimum length MISP's default password policy asks for.
@@ -18,7 +20,11 @@ pub fn hash(plain: &str) -> Result<String, String> {
 /// Checks a password against a stored PHC string. A malformed hash never verifies.
 pub fn verify(plain: &str, phc: &str) -> bool {
     PasswordHash::new(phc)
-        .map(|parsed| Argon2::default().verify_password(plain.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(plain.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 

@@ -1,0 +1,98 @@
+//! The OpenAPI document, generated from the handlers' annotations, served at
+//! `/openapi.json` with Swagger UI at `/swagger-ui/`, and committed as
+//! `openapi/openapi.json` (refresh with `cargo run -p cydef -- openapi > openapi/openapi.json`).
+
+use actix_web::web;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::routes::{auth_keys, health, login, organisations, roles, servers, users};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Cydef",
+        description = "A MISP-compatible threat-intelligence sharing server. Paths, JSON envelopes, status codes and error shapes follow MISP's API so that PyMISP and other MISP clients work unchanged.\n\nAuthenticate with a MISP API key in `Authorization` (or `X-MISP-AUTH`), or with a bearer token from `POST /auth/login`. Integer fields are JSON strings, as MISP emits them. Errors are `{\"name\", \"message\", \"url\"}`; failed saves are HTTP 403 with `{\"saved\": false, …, \"errors\"}`.",
+        license(name = "AGPL-3.0-only")
+    ),
+    paths(
+        health::live,
+        health::ready,
+        login::login,
+        servers::get_version,
+        servers::get_pymisp_version,
+        servers::describe_types,
+        users::view_me,
+        users::admin_view,
+        users::index,
+        users::add,
+        users::edit,
+        users::delete,
+        organisations::index,
+        organisations::view,
+        organisations::add,
+        organisations::edit,
+        organisations::delete,
+        roles::index,
+        roles::view,
+        roles::add,
+        roles::edit,
+        roles::delete,
+        auth_keys::add,
+        auth_keys::index,
+        auth_keys::view,
+        auth_keys::edit,
+        auth_keys::delete,
+    ),
+    modifiers(&Security),
+    tags(
+        (name = "Health", description = "Liveness and readiness for load balancers"),
+        (name = "Authentication", description = "JWT login for frontends"),
+        (name = "Servers", description = "Version information"),
+        (name = "Attributes", description = "Attribute types"),
+        (name = "Users", description = "User accounts"),
+        (name = "Organisations", description = "Organisations"),
+        (name = "Roles", description = "Roles and permission flags"),
+        (name = "Auth keys", description = "MISP API keys"),
+    )
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "ApiKey",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "Authorization",
+                "A 40-character MISP API key, sent as is (no prefix). `X-MISP-AUTH` is accepted too.",
+            ))),
+        );
+        components.add_security_scheme(
+            "Bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("A token from `POST /auth/login`."))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The document as pretty JSON with a trailing newline, as committed.
+pub fn document_json() -> String {
+    let mut s = ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/openapi.json", ApiDoc::openapi()));
+}

@@ -1,0 +1,37 @@
+//! The route table. Every path is registered once, in its canonical MISP
+//! form (see [`crate::normalize`]); a known path called with another method
+//! answers 405 with a JSON body.
+
+use actix_web::{web, HttpMessage, HttpRequest, Resource};
+
+use crate::normalize::NamedParams;
+
+pub mod auth_keys;
+pub mod health;
+pub mod login;
+pub mod organisations;
+pub mod roles;
+pub mod servers;
+pub mod users;
+
+pub(crate) fn resource(path: &str) -> Resource {
+    web::resource(path).default_service(web::to(crate::method_not_allowed))
+}
+
+/// Named (`key:value`) and query parameters of the request.
+pub(crate) fn named(req: &HttpRequest) -> NamedParams {
+    req.extensions()
+        .get::<NamedParams>()
+        .cloned()
+        .unwrap_or_default()
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    health::configure(cfg);
+    login::configure(cfg);
+    servers::configure(cfg);
+    users::configure(cfg);
+    organisations::configure(cfg);
+    roles::configure(cfg);
+    auth_keys::configure(cfg);
+}

@@ -53,7 +53,8 @@ pub enum OrgScope {
 
 #[async_trait]
 pub trait OrgStore {
-    async fn create_org(&self, org: &NewOrganisation, created_by: i64) -> StoreResult<Organisation>;
+    async fn create_org(&self, org: &NewOrganisation, created_by: i64)
+        -> StoreResult<Organisation>;
     async fn get_org(&self, r: EntityRef) -> StoreResult<Organisation>;
     async fn find_org_by_name(&self, name: &str) -> StoreResult<Option<Organisation>>;
     /// Organisations with their user counts, ordered by lower-cased name.

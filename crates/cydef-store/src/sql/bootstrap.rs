@@ -10,7 +10,13 @@ macro_rules! impl_bootstrap {
         #[async_trait]
         impl BootstrapStore for $store {
             async fn bootstrap(&self, b: &Bootstrap) -> StoreResult<BootstrapOutcome> {
-                let mut tx = self.pool.begin().await?;
+                // SQLite: take the write lock up front. A deferred transaction
+                // that reads the user count and then writes fails with
+                // SQLITE_BUSY_SNAPSHOT when another connection bootstrapped
+                // in between; BEGIN IMMEDIATE makes the second one wait and
+                // then see AlreadyDone.
+                let begin = if $backend == Backend::Sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" };
+                let mut tx = self.pool.begin_with(begin).await?;
                 if $backend == Backend::Postgres {
                     // Two nodes starting at once on one database take turns here.
                     sqlx::query("SELECT pg_advisory_xact_lock(7243001)")

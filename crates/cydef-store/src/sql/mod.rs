@@ -78,7 +78,11 @@ pub async fn connect(url: &str) -> StoreResult<Arc<dyn Store>> {
         Ok(Arc::new(SqliteStore { pool }))
     } else {
         Err(StoreError::Other(sqlx::Error::Configuration(
-            format!("unsupported database URL scheme (want sqlite: or postgres:): {}", scheme(url)).into(),
+            format!(
+                "unsupported database URL scheme (want sqlite: or postgres:): {}",
+                scheme(url)
+            )
+            .into(),
         )))
     }
 }

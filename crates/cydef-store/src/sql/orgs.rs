@@ -88,12 +88,16 @@ macro_rules! impl_orgs {
                     OrgScope::External => "o.local = $1",
                     OrgScope::All => "$1 = $1",
                 };
-                let pattern = search.map(|s| format!("%{}%", s.to_lowercase()));
+                // The pattern is lower-cased by the database, with the same
+                // LOWER() as the columns: SQLite's LOWER() folds ASCII only, so
+                // a pattern lower-cased in Rust would miss non-ASCII capitals.
+                let pattern = search.map(|s| format!("%{s}%"));
                 let sql = format!(
                     "SELECT {cols}, (SELECT COUNT(*) FROM users u WHERE u.org_id = o.id) AS user_count \
-                     FROM organisations o WHERE {scope_sql} AND ($2 IS NULL OR LOWER(o.name) LIKE $2 \
-                     OR LOWER(o.description) LIKE $2 OR LOWER(o.uuid) LIKE $2 OR LOWER(o.sector) LIKE $2 \
-                     OR LOWER(o.nationality) LIKE $2 OR LOWER(o.org_type) LIKE $2) \
+                     FROM organisations o WHERE {scope_sql} AND ($2 IS NULL \
+                     OR LOWER(o.name) LIKE LOWER($2) OR LOWER(o.description) LIKE LOWER($2) \
+                     OR LOWER(o.uuid) LIKE LOWER($2) OR LOWER(o.sector) LIKE LOWER($2) \
+                     OR LOWER(o.nationality) LIKE LOWER($2) OR LOWER(o.org_type) LIKE LOWER($2)) \
                      ORDER BY LOWER(o.name), o.id",
                     cols = ORG_COLUMNS
                         .split(", ")

@@ -39,7 +39,10 @@ macro_rules! impl_roles {
 
             async fn get_role(&self, id: i64) -> StoreResult<Role> {
                 let sql = format!("SELECT {} FROM roles WHERE id = $1", role_columns());
-                let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
+                let row = sqlx::query(&sql)
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
                 rows::role(&row.ok_or(StoreError::NotFound)?)
             }
 
@@ -69,10 +72,11 @@ macro_rules! impl_roles {
 
             async fn delete_role(&self, id: i64) -> StoreResult<()> {
                 let mut tx = self.pool.begin().await?;
-                let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role_id = $1")
-                    .bind(id)
-                    .fetch_one(&mut *tx)
-                    .await?;
+                let users: i64 =
+                    sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role_id = $1")
+                        .bind(id)
+                        .fetch_one(&mut *tx)
+                        .await?;
                 if users > 0 {
                     return Err(StoreError::InUse("users"));
                 }

@@ -20,6 +20,29 @@ fn user_write_error(e: sqlx::Error) -> StoreError {
 
 macro_rules! impl_users {
     ($store:ty) => {
+        impl $store {
+            /// Names the reference a failed user write broke. SQLite's
+            /// foreign-key error does not say which constraint failed, so
+            /// when the error is `InvalidReference`, look the ids up.
+            async fn name_user_reference(&self, e: StoreError, u: &NewUser) -> StoreError {
+                if !matches!(e, StoreError::InvalidReference(_)) {
+                    return e;
+                }
+                let exists = |table: &'static str, id: i64| async move {
+                    sqlx::query_scalar::<_, i64>(&format!("SELECT id FROM {table} WHERE id = $1"))
+                        .bind(id)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map(|found| found.is_some())
+                };
+                match (exists("organisations", u.org_id).await, exists("roles", u.role_id).await) {
+                    (Ok(false), _) => StoreError::InvalidReference("org_id"),
+                    (Ok(true), Ok(false)) => StoreError::InvalidReference("role_id"),
+                    _ => e,
+                }
+            }
+        }
+
         #[async_trait]
         impl UserStore for $store {
             async fn create_user(&self, u: &NewUser) -> StoreResult<User> {
@@ -53,7 +76,11 @@ macro_rules! impl_users {
                     .bind(now)
                     .fetch_one(&self.pool)
                     .await
-                    .map_err(user_write_error)?;
+                    .map_err(user_write_error);
+                let row = match row {
+                    Ok(row) => row,
+                    Err(e) => return Err(self.name_user_reference(e, u).await),
+                };
                 rows::user(&row)
             }
 
@@ -124,7 +151,11 @@ macro_rules! impl_users {
                     .bind(id)
                     .fetch_optional(&self.pool)
                     .await
-                    .map_err(user_write_error)?;
+                    .map_err(user_write_error);
+                let row = match row {
+                    Ok(row) => row,
+                    Err(e) => return Err(self.name_user_reference(e, u).await),
+                };
                 rows::user(&row.ok_or(StoreError::NotFound)?)
             }
 

@@ -9,6 +9,7 @@
 pub mod auth_key;
 pub mod describe_types;
 pub mod entity_ref;
+pub mod flex;
 pub mod org;
 pub mod password;
 pub mod role;

@@ -97,6 +97,36 @@ impl Requirement for ManageKeys {
     }
 }
 
+/// A requirement that is one permission flag.
+macro_rules! flag_requirement {
+    ($($(#[$doc:meta])* $name:ident => $perm:ident),* $(,)?) => {
+        $(
+            $(#[$doc])*
+            pub struct $name;
+            impl Requirement for $name {
+                const DESCRIPTION: &'static str = Permission::$perm.name();
+                fn allows(u: &AuthUser) -> bool {
+                    u.has(Permission::$perm)
+                }
+            }
+        )*
+    };
+}
+
+flag_requirement! {
+    /// Creating events and attributes (`perm_add`).
+    CanAdd => Add,
+    /// Changing events of one's own (`perm_modify`); per-event ownership is
+    /// checked by the handler against the event.
+    CanModify => Modify,
+    /// Publishing (`perm_publish`).
+    CanPublish => Publish,
+    /// Tagging (`perm_tagger`).
+    CanTag => Tagger,
+    /// Creating and editing tags (`perm_tag_editor`).
+    CanEditTags => TagEditor,
+}
+
 /// The extractor: authenticates the request and checks `R`. Failing
 /// authentication is MISP's 403; a missing permission is MISP's 403 with
 /// "You do not have permission to use this functionality."

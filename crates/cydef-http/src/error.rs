@@ -37,6 +37,10 @@ pub enum ApiError {
         errors: Value,
         id: Option<i64>,
     },
+    /// 404 with a `Location` header naming the existing entity, MISP's answer
+    /// to adding an event whose UUID exists.
+    #[error("{message}")]
+    AlreadyExists { message: String, location: String },
     /// 500 with MISP's generic message; the cause is logged.
     #[error("internal error: {0}")]
     Internal(String),
@@ -109,7 +113,7 @@ impl From<StoreError> for ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::NotFound(_) | Self::AlreadyExists { .. } => StatusCode::NOT_FOUND,
             Self::Forbidden(_) | Self::SaveFailed { .. } => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
@@ -144,9 +148,14 @@ impl ResponseError for ApiError {
             Self::NotFound(m)
             | Self::Forbidden(m)
             | Self::BadRequest(m)
-            | Self::MethodNotAllowed(m) => message_body(m, &url),
+            | Self::MethodNotAllowed(m)
+            | Self::AlreadyExists { message: m, .. } => message_body(m, &url),
         };
-        HttpResponse::build(self.status_code()).json(body)
+        let mut response = HttpResponse::build(self.status_code());
+        if let Self::AlreadyExists { location, .. } = self {
+            response.insert_header((actix_web::http::header::LOCATION, location.as_str()));
+        }
+        response.json(body)
     }
 }
 

@@ -8,6 +8,8 @@
 
 pub mod auth;
 pub mod error;
+pub mod event_view;
+pub mod ingest;
 pub mod normalize;
 pub mod openapi;
 mod routes;

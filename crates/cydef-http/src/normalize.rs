@@ -22,16 +22,30 @@ const CONTROLLERS: &[&str] = &[
     "attributes",
     "auth",
     "auth_keys",
+    "event_blocklists",
     "events",
     "health",
+    "object_references",
+    "object_templates",
+    "objects",
     "organisations",
     "roles",
     "servers",
+    "tags",
     "users",
 ];
 
 /// Actions whose canonical spelling is camelCase, as MISP names them.
-const ACTIONS: &[&str] = &["describeTypes", "getPyMISPVersion", "getVersion"];
+const ACTIONS: &[&str] = &[
+    "addTag",
+    "attachTagToObject",
+    "describeTypes",
+    "getPyMISPVersion",
+    "getVersion",
+    "removeTag",
+    "removeTagFromObject",
+    "restSearch",
+];
 
 /// CakePHP named parameters (`key:value` path segments) and query-string
 /// parameters of a request, named parameters first.

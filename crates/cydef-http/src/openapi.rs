@@ -7,7 +7,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::routes::{auth_keys, health, login, organisations, roles, servers, users};
+use crate::routes::{auth_keys, events, health, login, organisations, roles, servers, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -44,6 +44,15 @@ use crate::routes::{auth_keys, health, login, organisations, roles, servers, use
         auth_keys::view,
         auth_keys::edit,
         auth_keys::delete,
+        events::add,
+        events::view,
+        events::delete,
+        events::publish,
+        events::unpublish,
+        events::index,
+        events::blocklist_index,
+        events::blocklist_add,
+        events::blocklist_delete,
     ),
     modifiers(&Security),
     tags(
@@ -55,6 +64,7 @@ use crate::routes::{auth_keys, health, login, organisations, roles, servers, use
         (name = "Organisations", description = "Organisations"),
         (name = "Roles", description = "Roles and permission flags"),
         (name = "Auth keys", description = "MISP API keys"),
+        (name = "Events", description = "Events and everything in them"),
     )
 )]
 pub struct ApiDoc;

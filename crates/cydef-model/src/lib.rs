@@ -6,9 +6,11 @@
 //! edge a value is valid by construction.
 #![forbid(unsafe_code)]
 
+pub mod attribute_value;
 pub mod auth_key;
 pub mod describe_types;
 pub mod entity_ref;
+pub mod event;
 pub mod flex;
 pub mod org;
 pub mod password;

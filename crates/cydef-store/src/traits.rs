@@ -52,7 +52,7 @@ pub enum OrgScope {
 }
 
 #[async_trait]
-pub trait OrgStore {
+pub trait OrgStore: Send + Sync {
     async fn create_org(&self, org: &NewOrganisation, created_by: i64)
         -> StoreResult<Organisation>;
     async fn get_org(&self, r: EntityRef) -> StoreResult<Organisation>;
@@ -67,6 +67,43 @@ pub trait OrgStore {
     /// Fails with `InUse` while users belong to the organisation.
     async fn delete_org(&self, id: i64) -> StoreResult<()>;
     async fn org_user_count(&self, id: i64) -> StoreResult<i64>;
+
+    /// The organisation with this UUID, else with this name, else a new
+    /// external (non-local) one: how events name their creator on import.
+    async fn ensure_org(
+        &self,
+        name: &str,
+        uuid: Option<&str>,
+        created_by: i64,
+    ) -> StoreResult<Organisation> {
+        if let Some(u) = uuid.and_then(|u| uuid::Uuid::parse_str(u).ok()) {
+            match self.get_org(EntityRef::Uuid(u)).await {
+                Ok(o) => return Ok(o),
+                Err(crate::StoreError::NotFound) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if let Some(o) = self.find_org_by_name(name).await? {
+            return Ok(o);
+        }
+        let new = NewOrganisation {
+            uuid: uuid
+                .and_then(|u| uuid::Uuid::parse_str(u).ok())
+                .map(|u| u.hyphenated().to_string()),
+            name: name.trim().to_owned(),
+            local: false,
+            ..Default::default()
+        };
+        match self.create_org(&new, created_by).await {
+            Ok(o) => Ok(o),
+            // Created meanwhile by another request.
+            Err(crate::StoreError::Conflict(_)) => self
+                .find_org_by_name(name)
+                .await?
+                .ok_or(crate::StoreError::NotFound),
+            Err(e) => Err(e),
+        }
+    }
 }
 
 #[async_trait]
@@ -125,10 +162,82 @@ pub trait AuthKeyStore {
 /// The whole persistence interface.
 #[async_trait]
 pub trait Store:
-    SettingsStore + BootstrapStore + OrgStore + RoleStore + UserStore + AuthKeyStore + Send + Sync
+    SettingsStore
+    + BootstrapStore
+    + OrgStore
+    + RoleStore
+    + UserStore
+    + AuthKeyStore
+    + EventStore
+    + Send
+    + Sync
 {
     fn backend(&self) -> Backend;
     /// A trivial round trip, for readiness checks.
     async fn ping(&self) -> StoreResult<()>;
     async fn close(&self);
+}
+
+/// Who an event belongs to: `org_id` owns it on this instance, `orgc_id`
+/// created it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventOwner {
+    pub org_id: i64,
+    pub orgc_id: i64,
+    pub user_id: i64,
+}
+
+/// A page of the events index, newest first by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub limit: i64,
+    pub page: i64,
+}
+
+#[async_trait]
+pub trait EventStore {
+    /// Stores a whole validated document in one transaction: the event, its
+    /// objects, attributes, references, tags, sightings, proposals and
+    /// reports. Fails with `Conflict("uuid")` when the event UUID exists and
+    /// `Conflict("attribute_uuid")` when a contained UUID does, leaving nothing written.
+    async fn create_event(
+        &self,
+        event: &cydef_model::event::NewEvent,
+        owner: &EventOwner,
+        now: i64,
+    ) -> StoreResult<i64>;
+    async fn find_event(&self, r: EntityRef) -> StoreResult<cydef_model::event::Event>;
+    async fn event_contents(&self, event_id: i64)
+        -> StoreResult<cydef_model::event::EventContents>;
+    /// Events a reader may list, newest first. `viewer_org: None` is a site
+    /// admin (everything); otherwise the reader's organisation's events and
+    /// those shared beyond it (distribution 1–3).
+    async fn list_events(
+        &self,
+        page: Page,
+        viewer_org: Option<i64>,
+    ) -> StoreResult<Vec<cydef_model::event::Event>>;
+    /// Deletes an event and everything in it; with a blocklist entry, its
+    /// UUID is blocked from re-import in the same transaction.
+    async fn delete_event(&self, id: i64, block: Option<(&str, &str)>) -> StoreResult<()>;
+    /// Sets `published` (and `publish_timestamp` when publishing).
+    async fn set_published(
+        &self,
+        id: i64,
+        published: bool,
+        now: i64,
+    ) -> StoreResult<cydef_model::event::Event>;
+    async fn is_blocklisted(&self, uuid: &str) -> StoreResult<bool>;
+    async fn list_blocklist(&self) -> StoreResult<Vec<cydef_model::event::BlocklistEntry>>;
+    async fn add_blocklist(
+        &self,
+        uuid: &str,
+        info: &str,
+        comment: &str,
+        orgc: &str,
+        now: i64,
+    ) -> StoreResult<cydef_model::event::BlocklistEntry>;
+    async fn delete_blocklist(&self, id: i64) -> StoreResult<()>;
+    /// Tags with the number of events and attributes using each.
+    async fn list_tags(&self) -> StoreResult<Vec<(cydef_model::event::Tag, i64, i64)>>;
 }

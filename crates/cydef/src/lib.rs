@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod import;
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
@@ -27,9 +28,8 @@ pub struct Running {
 /// Name of the file, in the data directory, holding a generated admin key.
 pub const ADMIN_KEY_FILE: &str = "admin.key";
 
-/// Connects the database, bootstraps a new instance and binds the listener.
-/// The returned server must be awaited (or spawned) to serve.
-pub async fn start(config: &Config) -> anyhow::Result<Running> {
+/// Connects the database and bootstraps a new instance, without serving.
+pub async fn open(config: &Config) -> anyhow::Result<(Arc<dyn Store>, Option<String>)> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
     let store = cydef_store::connect(&config.database_url())
@@ -37,6 +37,13 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
         .context("opening the database")?;
     tracing::info!(backend = store.backend().name(), "database ready");
     let generated_admin_key = bootstrap(config, store.as_ref()).await?;
+    Ok((store, generated_admin_key))
+}
+
+/// Connects the database, bootstraps a new instance and binds the listener.
+/// The returned server must be awaited (or spawned) to serve.
+pub async fn start(config: &Config) -> anyhow::Result<Running> {
+    let (store, generated_admin_key) = open(config).await?;
     let secret = store
         .init_setting("jwt_secret", &ApiKey::generate().expose().repeat(2))
         .await?;

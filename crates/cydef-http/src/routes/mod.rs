@@ -7,6 +7,7 @@ use actix_web::{web, HttpMessage, HttpRequest, Resource};
 use crate::normalize::NamedParams;
 
 pub mod auth_keys;
+pub mod events;
 pub mod health;
 pub mod login;
 pub mod organisations;
@@ -34,4 +35,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     organisations::configure(cfg);
     roles::configure(cfg);
     auth_keys::configure(cfg);
+    events::configure(cfg);
 }

@@ -16,6 +16,7 @@ use crate::{Store, StoreError, StoreResult};
 mod rows;
 mod auth_keys;
 mod bootstrap;
+mod events;
 mod orgs;
 mod roles;
 mod settings;

@@ -2,6 +2,7 @@
 //! row type; the bounds say which column types both drivers can decode.
 
 use cydef_model::auth_key::AuthKey;
+use cydef_model::event as ev;
 use cydef_model::role::{Permission, PermissionSet, Role};
 use cydef_model::{Organisation, User};
 use sqlx::{ColumnIndex, Decode, Row, Type};
@@ -17,6 +18,7 @@ where
     fn opt_i64(&self, col: &str) -> Result<Option<i64>, sqlx::Error>;
     fn bool(&self, col: &str) -> Result<bool, sqlx::Error>;
     fn text(&self, col: &str) -> Result<String, sqlx::Error>;
+    fn opt_text(&self, col: &str) -> Result<Option<String>, sqlx::Error>;
 }
 
 impl<R> DbRow for R
@@ -37,6 +39,9 @@ where
         self.try_get(col)
     }
     fn text(&self, col: &str) -> Result<String, sqlx::Error> {
+        self.try_get(col)
+    }
+    fn opt_text(&self, col: &str) -> Result<Option<String>, sqlx::Error> {
         self.try_get(col)
     }
 }
@@ -187,4 +192,202 @@ macro_rules! bind_role {
         }
         q
     }};
+}
+
+pub(crate) fn event<R: DbRow>(row: &R) -> Result<ev::Event, StoreError>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+{
+    Ok(ev::Event {
+        id: row.i64("id")?,
+        uuid: row.text("uuid")?,
+        org_id: row.i64("org_id")?,
+        orgc_id: row.i64("orgc_id")?,
+        user_id: row.i64("user_id")?,
+        info: row.text("info")?,
+        date: row.text("date")?,
+        threat_level_id: row.i64("threat_level_id")?,
+        analysis: row.i64("analysis")?,
+        distribution: row.i64("distribution")?,
+        sharing_group_id: row.i64("sharing_group_id")?,
+        published: row.bool("published")?,
+        publish_timestamp: row.i64("publish_timestamp")?,
+        timestamp: row.i64("timestamp")?,
+        sighting_timestamp: row.i64("sighting_timestamp")?,
+        attribute_count: row.i64("attribute_count")?,
+        disable_correlation: row.bool("disable_correlation")?,
+        extends_uuid: row.text("extends_uuid")?,
+        proposal_email_lock: row.bool("proposal_email_lock")?,
+        locked: row.bool("locked")?,
+    })
+}
+
+pub(crate) fn attribute<R: DbRow>(row: &R) -> Result<ev::Attribute, StoreError>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+{
+    Ok(ev::Attribute {
+        id: row.i64("id")?,
+        uuid: row.text("uuid")?,
+        event_id: row.i64("event_id")?,
+        object_id: row.opt_i64("object_id")?,
+        object_relation: row.opt_text("object_relation")?,
+        category: row.text("category")?,
+        attr_type: row.text("type")?,
+        value1: row.text("value1")?,
+        value2: row.text("value2")?,
+        to_ids: row.bool("to_ids")?,
+        comment: row.text("comment")?,
+        distribution: row.i64("distribution")?,
+        sharing_group_id: row.i64("sharing_group_id")?,
+        timestamp: row.i64("timestamp")?,
+        deleted: row.bool("deleted")?,
+        disable_correlation: row.bool("disable_correlation")?,
+        first_seen: row.opt_text("first_seen")?,
+        last_seen: row.opt_text("last_seen")?,
+        data: row.opt_text("data")?,
+    })
+}
+
+pub(crate) fn object<R: DbRow>(row: &R) -> Result<ev::MispObject, StoreError>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+{
+    Ok(ev::MispObject {
+        id: row.i64("id")?,
+        uuid: row.text("uuid")?,
+        event_id: row.i64("event_id")?,
+        name: row.text("name")?,
+        meta_category: row.text("meta_category")?,
+        description: row.text("description")?,
+        template_uuid: row.opt_text("template_uuid")?,
+        template_version: row.opt_text("template_version")?,
+        comment: row.text("comment")?,
+        distribution: row.i64("distribution")?,
+        sharing_group_id: row.i64("sharing_group_id")?,
+        timestamp: row.i64("timestamp")?,
+        deleted: row.bool("deleted")?,
+        first_seen: row.opt_text("first_seen")?,
+        last_seen: row.opt_text("last_seen")?,
+    })
+}
+
+pub(crate) fn reference<R: DbRow>(row: &R) -> Result<ev::ObjectReference, StoreError>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+{
+    Ok(ev::ObjectReference {
+        id: row.i64("id")?,
+        uuid: row.text("uuid")?,
+        event_id: row.i64("event_id")?,
+        object_id: row.i64("object_id")?,
+        referenced_uuid: row.text("referenced_uuid")?,
+        referenced_type: row.opt_i64("referenced_type")?,
+        referenced_id: row.i64("referenced_id")?,
+        relationship_type: row.text("relationship_type")?,
+        comment: row.text("comment")?,
+        timestamp: row.i64("timestamp")?,
+        deleted: row.bool("deleted")?,
+    })
+}
+
+/// A tag from columns selected with `TAG_COLUMNS` (prefixed names).
+pub(crate) fn tag<R: DbRow>(row: &R) -> Result<ev::Tag, StoreError>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+{
+    Ok(ev::Tag {
+        id: row.i64("tag_id")?,
+        name: row.text("tag_name")?,
+        colour: row.text("colour")?,
+        exportable: row.bool("exportable")?,
+        org_id: row.i64("tag_org_id")?,
+        user_id: row.i64("tag_user_id")?,
+        hide_tag: row.bool("hide_tag")?,
+        numerical_value: row.opt_i64("numerical_value")?,
+        is_galaxy: row.bool("is_galaxy")?,
+        is_custom_galaxy: row.bool("is_custom_galaxy")?,
+        local_only: row.bool("local_only")?,
+    })
+}
+
+pub(crate) fn tag_link<R: DbRow>(row: &R) -> Result<ev::TagLink, StoreError>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+{
+    Ok(ev::TagLink {
+        target_id: row.i64("target_id")?,
+        tag: tag(row)?,
+        local: row.bool("local")?,
+        relationship_type: row.opt_text("relationship_type")?,
+    })
+}
+
+pub(crate) fn sighting<R: DbRow>(row: &R) -> Result<ev::Sighting, StoreError>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+{
+    Ok(ev::Sighting {
+        id: row.i64("id")?,
+        uuid: row.text("uuid")?,
+        attribute_id: row.i64("attribute_id")?,
+        event_id: row.i64("event_id")?,
+        org_id: row.i64("org_id")?,
+        date_sighting: row.i64("date_sighting")?,
+        source: row.text("source")?,
+        sighting_type: row.i64("type")?,
+    })
+}
+
+pub(crate) fn proposal<R: DbRow>(row: &R) -> Result<ev::Proposal, StoreError>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+{
+    Ok(ev::Proposal {
+        id: row.i64("id")?,
+        uuid: row.text("uuid")?,
+        event_id: row.i64("event_id")?,
+        old_id: row.i64("old_id")?,
+        org_id: row.i64("org_id")?,
+        category: row.text("category")?,
+        attr_type: row.text("type")?,
+        value1: row.text("value1")?,
+        value2: row.text("value2")?,
+        to_ids: row.bool("to_ids")?,
+        comment: row.text("comment")?,
+        timestamp: row.i64("timestamp")?,
+        proposal_to_delete: row.bool("proposal_to_delete")?,
+        deleted: row.bool("deleted")?,
+    })
+}
+
+pub(crate) fn report<R: DbRow>(row: &R) -> Result<ev::Report, StoreError>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+{
+    Ok(ev::Report {
+        id: row.i64("id")?,
+        uuid: row.text("uuid")?,
+        event_id: row.i64("event_id")?,
+        name: row.text("name")?,
+        content: row.text("content")?,
+        distribution: row.i64("distribution")?,
+        sharing_group_id: row.i64("sharing_group_id")?,
+        timestamp: row.i64("timestamp")?,
+        deleted: row.bool("deleted")?,
+    })
+}
+
+pub(crate) fn blocklist<R: DbRow>(row: &R) -> Result<ev::BlocklistEntry, StoreError>
+where
+    for<'a> &'a str: ColumnIndex<R>,
+{
+    Ok(ev::BlocklistEntry {
+        id: row.i64("id")?,
+        event_uuid: row.text("event_uuid")?,
+        created: row.i64("created")?,
+        event_info: row.text("event_info")?,
+        comment: row.text("comment")?,
+        event_orgc: row.text("event_orgc")?,
+    })
 }

@@ -1,0 +1,597 @@
+//! Events: add (a whole nested document), view, delete, publish, unpublish,
+//! index, and the event blocklist. Both URL styles MISP accepts are served:
+//! action style (`/events/view/{id}`) and REST (`GET /events/{id}`).
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use cydef_model::event::{parse_events, EventIn, NewEvent, Rejection};
+use cydef_model::role::Permission;
+use cydef_model::{time_fmt, EntityRef, Organisation};
+use cydef_store::{Page, StoreError};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use utoipa::ToSchema;
+
+use super::{named, resource};
+use crate::auth::{AuthUser, Authed, CanAdd, CanModify, CanPublish, SiteAdmin};
+use crate::error::{success_body, ApiError, ApiResult, NO_PERMISSION};
+use crate::event_view::{self, EventEnvelope, EventOrg, Scope};
+use crate::ingest::{self, Importer, Outcome};
+use crate::views::{ErrorBody, SaveFailedBody, SuccessBody};
+use crate::wire::{int_str, BODY_LIMIT, INVALID_JSON};
+use crate::AppState;
+
+pub(crate) const INVALID_EVENT: &str = "Invalid event";
+
+/// A body wrapped as `{"Event": …}`, the shape PyMISP and exports use; read
+/// straight into typed structs without an intermediate JSON tree.
+#[derive(Deserialize)]
+struct Wrapped {
+    #[serde(rename = "Event")]
+    event: EventIn,
+}
+
+/// Reads an event document in any of MISP's shapes.
+pub(crate) fn read_document(bytes: &[u8]) -> ApiResult<Vec<EventIn>> {
+    if bytes.len() > BODY_LIMIT {
+        return Err(ApiError::bad_request("The request body is too large."));
+    }
+    match serde_json::from_slice::<Wrapped>(bytes) {
+        Ok(w) => return Ok(vec![w.event]),
+        Err(e) if e.is_syntax() || e.is_eof() => return Err(ApiError::bad_request(INVALID_JSON)),
+        Err(_) => {}
+    }
+    let value: Value =
+        serde_json::from_slice(bytes).map_err(|_| ApiError::bad_request(INVALID_JSON))?;
+    parse_events(value).map_err(|e| ApiError::bad_request(e.0))
+}
+
+/// `errors` for a refused document: `{"Attribute[3]": {"value": ["…"], "uuid": "…"}}`.
+fn rejection_errors(rejections: &[Rejection]) -> Value {
+    let mut errors = Map::new();
+    for r in rejections {
+        let entry = errors
+            .entry(r.path.clone())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(fields) = entry {
+            if let Some(uuid) = &r.uuid {
+                fields.insert("uuid".into(), Value::String(uuid.clone()));
+            }
+            let list = fields
+                .entry(r.field.to_owned())
+                .or_insert_with(|| Value::Array(Vec::new()));
+            if let Value::Array(list) = list {
+                list.push(Value::String(r.message.clone()));
+            }
+        }
+    }
+    Value::Object(errors)
+}
+
+/// Whether `user` may see `event` at all, and how much of it.
+/// Site admins and the owning or creating organisation see everything;
+/// others see events shared beyond the organisation (distribution 1–3), minus
+/// their distribution-0 parts. Sharing-group events (4) stay hidden from
+/// other organisations until sharing groups exist.
+pub(crate) fn scope_for(user: &AuthUser, event: &cydef_model::event::Event) -> Option<Scope> {
+    if user.is_site_admin() || event.org_id == user.org.id || event.orgc_id == user.org.id {
+        Some(Scope::Everything)
+    } else if (1..=3).contains(&event.distribution) {
+        Some(Scope::SharedOnly)
+    } else {
+        None
+    }
+}
+
+/// Loads an event `user` may see; anything else is `Invalid event`, exactly
+/// as a missing one, so that existence does not leak.
+pub(crate) async fn visible_event(
+    state: &AppState,
+    user: &AuthUser,
+    id: &str,
+) -> ApiResult<(cydef_model::event::Event, Scope)> {
+    let r = EntityRef::parse(id).ok_or_else(|| ApiError::not_found(INVALID_EVENT))?;
+    let event = state
+        .store
+        .find_event(r)
+        .await
+        .map_err(|e| ApiError::from_store(e, INVALID_EVENT))?;
+    let scope = scope_for(user, &event).ok_or_else(|| ApiError::not_found(INVALID_EVENT))?;
+    Ok((event, scope))
+}
+
+/// May `user` change or delete `event`? As MISP: site admins; users with
+/// perm_modify_org on their organisation's events; users with perm_modify on
+/// events they created.
+pub(crate) fn may_modify(user: &AuthUser, event: &cydef_model::event::Event) -> bool {
+    user.is_site_admin()
+        || (event.orgc_id == user.org.id
+            && (user.has(Permission::ModifyOrg)
+                || (user.has(Permission::Modify) && event.user_id == user.user.id)))
+}
+
+async fn org_of(state: &AppState, id: i64) -> ApiResult<Organisation> {
+    state
+        .store
+        .get_org(EntityRef::Id(id))
+        .await
+        .map_err(ApiError::from)
+}
+
+pub(crate) async fn render(
+    state: &AppState,
+    event: &cydef_model::event::Event,
+    scope: Scope,
+) -> ApiResult<EventEnvelope> {
+    let contents = state.store.event_contents(event.id).await?;
+    let org = org_of(state, event.org_id).await?;
+    let orgc = if event.orgc_id == event.org_id {
+        org.clone()
+    } else {
+        org_of(state, event.orgc_id).await?
+    };
+    Ok(event_view::build(event, &org, &orgc, contents, scope))
+}
+
+/// Stores one validated document for `user`; returns the new event's id.
+pub(crate) async fn store_event(state: &AppState, user: &AuthUser, ev: NewEvent) -> ApiResult<i64> {
+    let who = Importer {
+        user_id: user.user.id,
+        org_id: user.org.id,
+        keep_creator: user.is_site_admin() || user.has(Permission::Sync),
+        may_publish: user.has(Permission::Publish),
+    };
+    match ingest::import(state.store.as_ref(), &who, ev).await {
+        Ok(Outcome::Created(id)) => Ok(id),
+        Ok(Outcome::Exists(id)) => Err(ApiError::AlreadyExists {
+            message: "Event already exists, if you would like to edit it, use the url in the location header.".into(),
+            location: format!("/events/{id}"),
+        }),
+        Ok(Outcome::Blocklisted) => Err(ApiError::save_failed_with(
+            "Could not add Event",
+            json!({"Event": ["Event blocked by event blocklist."]}),
+            None,
+        )),
+        Err(StoreError::Conflict("uuid")) => Err(ApiError::save_failed_with(
+            "Could not add Event",
+            json!({"Event": {"uuid": ["An event with this UUID already exists."]}}),
+            None,
+        )),
+        Err(StoreError::Conflict(field)) => Err(ApiError::save_failed_with(
+            "Could not add Event",
+            json!({ field: ["An item with this UUID already exists on this instance."] }),
+            None,
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Creates an event from a whole MISP document: attributes, objects with
+/// their attributes and references, tags, galaxy clusters (kept as their
+/// `misp-galaxy:` tags), sightings, proposals and reports. A document with
+/// any invalid part is refused whole, every reason listed; nothing is stored.
+#[utoipa::path(post, path = "/events/add", tag = "Events",
+    request_body(content = Object, description = "`{\"Event\": {…}}`, `{\"response\": [{\"Event\": …}]}` or a bare event"),
+    security(("ApiKey" = []), ("Bearer" = [])),
+    responses(
+        (status = 200, description = "The stored event", body = EventEnvelope),
+        (status = 400, description = "Body is not JSON or not an event", body = ErrorBody),
+        (status = 403, description = "No perm_add, or the document was refused (`errors` names each part and why)", body = SaveFailedBody),
+        (status = 404, description = "An event with this UUID exists; see the Location header", body = ErrorBody)))]
+pub async fn add(
+    state: web::Data<AppState>,
+    user: Authed<CanAdd>,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let mut docs = read_document(&body)?;
+    if docs.len() != 1 {
+        return Err(ApiError::bad_request("Send one event per request."));
+    }
+    let doc = docs.remove(0);
+    let ev = doc.validate().map_err(|r| {
+        ApiError::save_failed_with("Could not add Event", rejection_errors(&r), None)
+    })?;
+    let id = store_event(&state, &user, ev).await?;
+    let event = state.store.find_event(EntityRef::Id(id)).await?;
+    Ok(HttpResponse::Ok().json(render(&state, &event, Scope::Everything).await?))
+}
+
+/// One event with everything the caller may see in it.
+#[utoipa::path(get, path = "/events/view/{id}", tag = "Events",
+    params(("id" = String, Path, description = "Numeric id or UUID")),
+    security(("ApiKey" = []), ("Bearer" = [])),
+    responses(
+        (status = 200, body = EventEnvelope),
+        (status = 403, description = "Authentication failed", body = ErrorBody),
+        (status = 404, description = "`Invalid event`: unknown, malformed or not visible", body = ErrorBody)))]
+pub async fn view(
+    state: web::Data<AppState>,
+    user: Authed,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let (event, scope) = visible_event(&state, &user, &id).await?;
+    Ok(HttpResponse::Ok().json(render(&state, &event, scope).await?))
+}
+
+async fn head(state: web::Data<AppState>, user: Authed, id: web::Path<String>) -> HttpResponse {
+    match visible_event(&state, &user, &id).await {
+        Ok(_) => HttpResponse::Ok().finish(),
+        Err(_) => HttpResponse::NotFound().finish(),
+    }
+}
+
+/// Deletes an event and everything in it, and puts its UUID on the event
+/// blocklist so that it is not imported again.
+#[utoipa::path(post, path = "/events/delete/{id}", tag = "Events",
+    params(("id" = String, Path, description = "Numeric id or UUID")),
+    security(("ApiKey" = []), ("Bearer" = [])),
+    responses(
+        (status = 200, body = SuccessBody),
+        (status = 403, description = "Not allowed to change this event", body = ErrorBody),
+        (status = 404, description = "`Invalid event`", body = ErrorBody)))]
+pub async fn delete(
+    state: web::Data<AppState>,
+    user: Authed<CanModify>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let (event, _) = visible_event(&state, &user, &id).await?;
+    if !may_modify(&user, &event) {
+        return Err(ApiError::forbidden(NO_PERMISSION));
+    }
+    let orgc = org_of(&state, event.orgc_id).await?;
+    state
+        .store
+        .delete_event(event.id, Some(("Deleted from this instance", &orgc.name)))
+        .await
+        .map_err(|e| ApiError::from_store(e, INVALID_EVENT))?;
+    Ok(HttpResponse::Ok().json(success_body("Event deleted.", Some(event.id))))
+}
+
+async fn set_published(
+    state: &AppState,
+    user: &AuthUser,
+    id: &str,
+    published: bool,
+) -> ApiResult<HttpResponse> {
+    let (event, _) = visible_event(state, user, id).await?;
+    if !(user.is_site_admin() || event.orgc_id == user.org.id) {
+        return Err(ApiError::forbidden(NO_PERMISSION));
+    }
+    let event = state
+        .store
+        .set_published(event.id, published, time_fmt::now())
+        .await
+        .map_err(|e| ApiError::from_store(e, INVALID_EVENT))?;
+    let message = if published {
+        "Event published without alerts"
+    } else {
+        "Event unpublished."
+    };
+    Ok(HttpResponse::Ok().json(success_body(message, Some(event.id))))
+}
+
+/// Publishes an event (`published`, `publish_timestamp`).
+#[utoipa::path(post, path = "/events/publish/{id}", tag = "Events",
+    params(("id" = String, Path, description = "Numeric id or UUID")),
+    security(("ApiKey" = []), ("Bearer" = [])),
+    responses(
+        (status = 200, body = SuccessBody),
+        (status = 403, description = "No perm_publish, or not the creating organisation", body = ErrorBody),
+        (status = 404, description = "`Invalid event`", body = ErrorBody)))]
+pub async fn publish(
+    state: web::Data<AppState>,
+    user: Authed<CanPublish>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    set_published(&state, &user, &id, true).await
+}
+
+/// Unpublishes an event.
+#[utoipa::path(post, path = "/events/unpublish/{id}", tag = "Events",
+    params(("id" = String, Path, description = "Numeric id or UUID")),
+    security(("ApiKey" = []), ("Bearer" = [])),
+    responses(
+        (status = 200, body = SuccessBody),
+        (status = 403, description = "No perm_publish, or not the creating organisation", body = ErrorBody),
+        (status = 404, description = "`Invalid event`", body = ErrorBody)))]
+pub async fn unpublish(
+    state: web::Data<AppState>,
+    user: Authed<CanPublish>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    set_published(&state, &user, &id, false).await
+}
+
+/// One row of the events index.
+#[derive(serde::Serialize, ToSchema)]
+pub struct IndexEntry {
+    #[serde(serialize_with = "int_str")]
+    #[schema(value_type = String)]
+    pub id: i64,
+    #[serde(serialize_with = "int_str")]
+    #[schema(value_type = String)]
+    pub org_id: i64,
+    pub date: String,
+    pub info: String,
+    pub uuid: String,
+    pub published: bool,
+    #[serde(serialize_with = "int_str")]
+    #[schema(value_type = String)]
+    pub analysis: i64,
+    #[serde(serialize_with = "int_str")]
+    #[schema(value_type = String)]
+    pub attribute_count: i64,
+    #[serde(serialize_with = "int_str")]
+    #[schema(value_type = String)]
+    pub orgc_id: i64,
+    #[serde(serialize_with = "int_str")]
+    #[schema(value_type = String)]
+    pub timestamp: i64,
+    #[serde(serialize_with = "int_str")]
+    #[schema(value_type = String)]
+    pub distribution: i64,
+    #[serde(serialize_with = "int_str")]
+    #[schema(value_type = String)]
+    pub sharing_group_id: i64,
+    pub proposal_email_lock: bool,
+    pub locked: bool,
+    #[serde(serialize_with = "int_str")]
+    #[schema(value_type = String)]
+    pub threat_level_id: i64,
+    #[serde(serialize_with = "int_str")]
+    #[schema(value_type = String)]
+    pub publish_timestamp: i64,
+    #[serde(serialize_with = "int_str")]
+    #[schema(value_type = String)]
+    pub sighting_timestamp: i64,
+    pub disable_correlation: bool,
+    pub extends_uuid: String,
+    #[serde(rename = "Org")]
+    pub org: EventOrg,
+    #[serde(rename = "Orgc")]
+    pub orgc: EventOrg,
+}
+
+/// Events the caller may see, newest first (`limit`, `page`; MISP's full
+/// index filters come with the search work).
+#[utoipa::path(get, path = "/events/index", tag = "Events",
+    security(("ApiKey" = []), ("Bearer" = [])),
+    responses(
+        (status = 200, body = Vec<IndexEntry>),
+        (status = 403, description = "Authentication failed", body = ErrorBody)))]
+pub async fn index(
+    state: web::Data<AppState>,
+    user: Authed,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let params = named(&req);
+    let num = |k: &str| params.get(k).and_then(|v| v.trim().parse::<i64>().ok());
+    let page = Page {
+        limit: num("limit").filter(|l| *l > 0).unwrap_or(10_000),
+        page: num("page").filter(|p| *p > 0).unwrap_or(1),
+    };
+    let viewer = (!user.is_site_admin()).then_some(user.org.id);
+    let events = state.store.list_events(page, viewer).await?;
+    let orgs = state
+        .store
+        .list_orgs(cydef_store::OrgScope::All, None)
+        .await?;
+    let org = |id: i64| {
+        orgs.iter()
+            .find(|(o, _)| o.id == id)
+            .map(|(o, _)| EventOrg::new(o))
+            .unwrap_or(EventOrg {
+                id,
+                name: String::new(),
+                uuid: String::new(),
+                local: false,
+            })
+    };
+    let body: Vec<IndexEntry> = events
+        .iter()
+        .map(|e| IndexEntry {
+            id: e.id,
+            org_id: e.org_id,
+            date: e.date.clone(),
+            info: e.info.clone(),
+            uuid: e.uuid.clone(),
+            published: e.published,
+            analysis: e.analysis,
+            attribute_count: e.attribute_count,
+            orgc_id: e.orgc_id,
+            timestamp: e.timestamp,
+            distribution: e.distribution,
+            sharing_group_id: e.sharing_group_id,
+            proposal_email_lock: e.proposal_email_lock,
+            locked: e.locked,
+            threat_level_id: e.threat_level_id,
+            publish_timestamp: e.publish_timestamp,
+            sighting_timestamp: e.sighting_timestamp,
+            disable_correlation: e.disable_correlation,
+            extends_uuid: e.extends_uuid.clone(),
+            org: org(e.org_id),
+            orgc: org(e.orgc_id),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// An entry of the event blocklist.
+#[derive(serde::Serialize, ToSchema)]
+pub struct BlocklistView {
+    #[serde(serialize_with = "int_str")]
+    #[schema(value_type = String)]
+    pub id: i64,
+    pub event_uuid: String,
+    pub created: String,
+    pub event_info: String,
+    pub comment: String,
+    pub event_orgc: String,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+pub struct BlocklistEnvelope {
+    #[serde(rename = "EventBlocklist")]
+    pub entry: BlocklistView,
+}
+
+fn blocklist_view(b: &cydef_model::event::BlocklistEntry) -> BlocklistEnvelope {
+    BlocklistEnvelope {
+        entry: BlocklistView {
+            id: b.id,
+            event_uuid: b.event_uuid.clone(),
+            created: time_fmt::datetime(b.created),
+            event_info: b.event_info.clone(),
+            comment: b.comment.clone(),
+            event_orgc: b.event_orgc.clone(),
+        },
+    }
+}
+
+/// Event UUIDs that are refused on import (site admins).
+#[utoipa::path(get, path = "/event_blocklists/index", tag = "Events",
+    security(("ApiKey" = []), ("Bearer" = [])),
+    responses(
+        (status = 200, body = Vec<BlocklistEnvelope>),
+        (status = 403, description = "Not a site admin", body = ErrorBody)))]
+pub async fn blocklist_index(
+    state: web::Data<AppState>,
+    _user: Authed<SiteAdmin>,
+) -> ApiResult<HttpResponse> {
+    let entries = state.store.list_blocklist().await?;
+    Ok(HttpResponse::Ok().json(entries.iter().map(blocklist_view).collect::<Vec<_>>()))
+}
+
+/// Blocks event UUIDs from import: `{"uuids": […], "comment", "info", "eorgc"}`.
+#[derive(Deserialize, ToSchema)]
+pub struct BlocklistInput {
+    pub uuids: Vec<String>,
+    #[serde(default)]
+    pub comment: Option<String>,
+    #[serde(default)]
+    pub info: Option<String>,
+    #[serde(default)]
+    pub eorgc: Option<String>,
+}
+
+impl crate::wire::Wrapped for BlocklistInput {
+    const WRAPPER: &'static str = "EventBlocklist";
+}
+
+/// Adds UUIDs to the event blocklist (site admins).
+#[utoipa::path(post, path = "/event_blocklists/add", tag = "Events",
+    request_body = BlocklistInput,
+    security(("ApiKey" = []), ("Bearer" = [])),
+    responses(
+        (status = 200, body = Vec<BlocklistEnvelope>),
+        (status = 400, description = "Body is not JSON", body = ErrorBody),
+        (status = 403, description = "Not a site admin, or an invalid or already blocked UUID", body = SaveFailedBody)))]
+pub async fn blocklist_add(
+    state: web::Data<AppState>,
+    _user: Authed<SiteAdmin>,
+    body: crate::wire::MispJson<BlocklistInput>,
+) -> ApiResult<HttpResponse> {
+    let input = body.0;
+    let mut uuids = Vec::new();
+    for raw in &input.uuids {
+        match uuid::Uuid::parse_str(raw.trim()) {
+            Ok(u) => uuids.push(u.hyphenated().to_string()),
+            Err(_) => {
+                return Err(ApiError::save_failed(
+                    "Could not add EventBlocklist",
+                    &[("uuids", format!("{raw} is not a valid UUID."))],
+                    None,
+                ))
+            }
+        }
+    }
+    let now = time_fmt::now();
+    let mut added = Vec::new();
+    for u in uuids {
+        match state
+            .store
+            .add_blocklist(
+                &u,
+                input.info.as_deref().unwrap_or_default(),
+                input.comment.as_deref().unwrap_or_default(),
+                input.eorgc.as_deref().unwrap_or_default(),
+                now,
+            )
+            .await
+        {
+            Ok(b) => added.push(blocklist_view(&b)),
+            Err(StoreError::Conflict(_)) => {
+                return Err(ApiError::save_failed(
+                    "Could not add EventBlocklist",
+                    &[("event_uuid", format!("{u} is already blocked."))],
+                    None,
+                ))
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(HttpResponse::Ok().json(added))
+}
+
+/// Removes an entry from the event blocklist (site admins).
+#[utoipa::path(post, path = "/event_blocklists/delete/{id}", tag = "Events",
+    params(("id" = String, Path)),
+    security(("ApiKey" = []), ("Bearer" = [])),
+    responses(
+        (status = 200, body = SuccessBody),
+        (status = 403, description = "Not a site admin", body = ErrorBody),
+        (status = 404, description = "`Invalid blocklist entry`", body = ErrorBody)))]
+pub async fn blocklist_delete(
+    state: web::Data<AppState>,
+    _user: Authed<SiteAdmin>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let not_found = "Invalid blocklist entry";
+    let id = id
+        .parse::<i64>()
+        .map_err(|_| ApiError::not_found(not_found))?;
+    state
+        .store
+        .delete_blocklist(id)
+        .await
+        .map_err(|e| ApiError::from_store(e, not_found))?;
+    Ok(HttpResponse::Ok().json(success_body("Blocklist entry removed", Some(id))))
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/events/add").route(web::post().to(add)))
+        .service(
+            resource("/events/view/{id}")
+                .route(web::get().to(view))
+                .route(web::head().to(head)),
+        )
+        .service(
+            resource("/events/delete/{id}")
+                .route(web::post().to(delete))
+                .route(web::delete().to(delete)),
+        )
+        .service(resource("/events/publish/{id}").route(web::post().to(publish)))
+        .service(resource("/events/unpublish/{id}").route(web::post().to(unpublish)))
+        .service(
+            resource("/events/index")
+                .route(web::get().to(index))
+                .route(web::post().to(index)),
+        )
+        .service(
+            resource("/events")
+                .route(web::get().to(index))
+                .route(web::post().to(add)),
+        )
+        .service(
+            resource("/events/{id}")
+                .route(web::get().to(view))
+                .route(web::head().to(head))
+                .route(web::delete().to(delete)),
+        )
+        .service(resource("/event_blocklists/index").route(web::get().to(blocklist_index)))
+        .service(resource("/event_blocklists/add").route(web::post().to(blocklist_add)))
+        .service(
+            resource("/event_blocklists/delete/{id}")
+                .route(web::post().to(blocklist_delete))
+                .route(web::delete().to(blocklist_delete)),
+        );
+}

@@ -1,0 +1,132 @@
+use serde_json::json;
+
+use super::*;
+
+fn doc(v: serde_json::Value) -> EventIn {
+    let mut events = parse_events(v).expect("a MISP event");
+    assert_eq!(events.len(), 1);
+    events.remove(0)
+}
+
+#[test]
+fn reads_every_shape() {
+    let bare = json!({"info": "x"});
+    let wrapped = json!({"Event": {"info": "x"}});
+    let response = json!({"response": [{"Event": {"info": "x"}}]});
+    for v in [bare, wrapped, response] {
+        assert_eq!(doc(v).info.as_deref(), Some("x"));
+    }
+    assert!(parse_events(json!("nope")).is_err());
+}
+
+#[test]
+fn defaults_and_normalisation() {
+    let ev = doc(json!({"Event": {
+        "info": "  test  ",
+        "threat_level_id": "2",
+        "published": "1",
+        "Attribute": [
+            {"type": "domain", "value": "Example.COM."},
+            {"type": "md5", "value": "D41D8CD98F00B204E9800998ECF8427E", "to_ids": 0},
+            {"type": "ip-dst|port", "value": "192.0.2.10:443", "category": "Network activity"}
+        ],
+        "Tag": [{"name": "tlp:amber"}, {"name": "tlp:amber"}]
+    }}))
+    .validate()
+    .expect("valid");
+    assert_eq!(ev.info, "test");
+    assert_eq!(ev.threat_level_id, 2);
+    assert!(ev.published);
+    assert_eq!(ev.distribution, distribution::COMMUNITY);
+    assert_eq!(ev.tags.len(), 1, "duplicate tags are kept once");
+    let a = &ev.attributes;
+    assert_eq!(a[0].value, "example.com");
+    assert_eq!(a[0].category, "Network activity");
+    assert!(a[0].to_ids, "domain's sane default");
+    assert_eq!(a[0].distribution, distribution::INHERIT);
+    assert_eq!(a[1].value, "d41d8cd98f00b204e9800998ecf8427e");
+    assert!(!a[1].to_ids);
+    assert_eq!(a[2].value, "192.0.2.10|443");
+    assert_eq!(
+        (a[2].value1.as_str(), a[2].value2.as_str()),
+        ("192.0.2.10", "443")
+    );
+}
+
+#[test]
+fn refuses_whole_document_with_every_reason() {
+    let err = doc(json!({
+        "info": "",
+        "Attribute": [
+            {"type": "md5", "value": "abc"},
+            {"type": "domain", "value": "ok.example"},
+            {"type": "no-such-type", "value": "x"},
+            {"type": "domain", "value": "ok.example", "category": "Network activity"},
+            {"type": "md5", "value": "d41d8cd98f00b204e9800998ecf8427e", "category": "Network activity"}
+        ]
+    }))
+    .validate()
+    .expect_err("invalid");
+    let fields: Vec<(&str, &str)> = err.iter().map(|r| (r.path.as_str(), r.field)).collect();
+    assert!(fields.contains(&("Event", "info")));
+    assert!(fields.contains(&("Attribute[0]", "value")));
+    assert!(fields.contains(&("Attribute[2]", "type")));
+    assert!(
+        fields.contains(&("Attribute[3]", "value")),
+        "duplicate: {fields:?}"
+    );
+    assert!(fields.contains(&("Attribute[4]", "category")));
+    assert!(err.iter().any(|r| r.message == DUPLICATE_ATTRIBUTE));
+}
+
+#[test]
+fn duplicates_only_among_live_top_level_attributes() {
+    let ev = doc(json!({
+        "info": "dups",
+        "Attribute": [
+            {"type": "domain", "value": "example.com"},
+            {"type": "domain", "value": "example.com", "deleted": true},
+            {"type": "domain", "value": "example.com", "category": "Payload delivery"}
+        ],
+        "Object": [{"name": "domain-ip", "Attribute": [
+            {"type": "domain", "value": "example.com", "object_relation": "domain"}
+        ]}]
+    }))
+    .validate()
+    .expect("not duplicates");
+    assert_eq!(ev.attribute_count(), 4);
+}
+
+#[test]
+fn objects_references_and_galaxies() {
+    let ev = doc(json!({
+        "info": "objects",
+        "Galaxy": [{"GalaxyCluster": [{"tag_name": "misp-galaxy:threat-actor=\"APT 28\""}]}],
+        "Object": [{
+            "name": "file",
+            "meta-category": "file",
+            "uuid": "5C066053-0E94-46EB-9746-4B7D950D210F",
+            "Attribute": [{"type": "filename", "value": "a.exe", "object_relation": "filename"}],
+            "ObjectReference": [{"referenced_uuid": "9b90b222-5a6e-4a68-8980-c85eb5e4e079", "relationship_type": "drops"}]
+        }]
+    }))
+    .validate()
+    .expect("valid");
+    assert_eq!(ev.objects[0].uuid, "5c066053-0e94-46eb-9746-4b7d950d210f");
+    assert_eq!(ev.objects[0].references[0].relationship_type, "drops");
+    assert_eq!(ev.tags[0].name, "misp-galaxy:threat-actor=\"APT 28\"");
+    let missing_relation = doc(json!({"info": "x", "Object": [{"name": "file", "Attribute": [{"type": "filename", "value": "a"}]}]}))
+        .validate()
+        .expect_err("object attribute without relation");
+    assert_eq!(missing_relation[0].field, "object_relation");
+}
+
+#[test]
+fn unicode_survives() {
+    let ev = doc(json!({"info": "événement 🦀 組織", "Attribute": [{"type": "text", "value": "🔥 payload", "comment": "💬"}]}))
+        .validate()
+        .expect("valid");
+    assert_eq!(ev.info, "événement 🦀 組織");
+    assert_eq!(ev.attributes[0].value, "🔥 payload");
+    assert_eq!(ev.attributes[0].comment, "💬");
+}

@@ -1,0 +1,675 @@
+//! Events: whole-document ingest in one transaction with multi-row inserts,
+//! and the reads the event view needs.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use cydef_model::event::{
+    BlocklistEntry, Event, EventContents, NewAttribute, NewEvent, NewTagLink, Tag,
+};
+use cydef_model::EntityRef;
+use sqlx::QueryBuilder;
+
+use super::rows;
+use super::{PgStore, SqliteStore};
+use crate::{EventOwner, EventStore, Page, StoreError, StoreResult};
+
+/// Rows per multi-row INSERT: keeps every statement under SQLite's 32,766
+/// bound parameters (the widest insert here binds 18 columns).
+const CHUNK: usize = 1500;
+
+pub(crate) const EVENT_COLUMNS: &str = "id, uuid, org_id, orgc_id, user_id, info, date, \
+     threat_level_id, analysis, distribution, sharing_group_id, published, publish_timestamp, \
+     timestamp, sighting_timestamp, attribute_count, disable_correlation, extends_uuid, \
+     proposal_email_lock, locked";
+
+pub(crate) const ATTRIBUTE_COLUMNS: &str = "id, uuid, event_id, object_id, object_relation, \
+     category, type, value1, value2, to_ids, comment, distribution, sharing_group_id, timestamp, \
+     deleted, disable_correlation, first_seen, last_seen, data";
+
+pub(crate) const OBJECT_COLUMNS: &str = "id, uuid, event_id, name, meta_category, description, \
+     template_uuid, template_version, comment, distribution, sharing_group_id, timestamp, deleted, \
+     first_seen, last_seen";
+
+pub(crate) const REFERENCE_COLUMNS: &str = "id, uuid, event_id, object_id, referenced_uuid, \
+     referenced_type, referenced_id, relationship_type, comment, timestamp, deleted";
+
+pub(crate) const TAG_COLUMNS: &str = "t.id AS tag_id, t.name AS tag_name, t.colour, t.exportable, \
+     t.org_id AS tag_org_id, t.user_id AS tag_user_id, t.hide_tag, t.numerical_value, t.is_galaxy, \
+     t.is_custom_galaxy, t.local_only";
+
+/// An attribute to insert, with the object it belongs to.
+struct AttrRow<'a> {
+    a: &'a NewAttribute,
+    object_id: Option<i64>,
+}
+
+fn is_galaxy_tag(name: &str) -> bool {
+    name.starts_with("misp-galaxy:")
+}
+
+/// Tags of the document, each name once, first occurrence wins.
+fn all_tags(ev: &NewEvent) -> Vec<&NewTagLink> {
+    let mut seen = std::collections::HashSet::new();
+    ev.tags
+        .iter()
+        .chain(ev.attributes.iter().flat_map(|a| a.tags.iter()))
+        .chain(
+            ev.objects
+                .iter()
+                .flat_map(|o| o.attributes.iter().flat_map(|a| a.tags.iter())),
+        )
+        .filter(|t| seen.insert(t.name.as_str()))
+        .collect()
+}
+
+macro_rules! impl_events {
+    ($store:ty, $db:ty) => {
+        impl $store {
+            /// `SELECT id, uuid FROM {table} WHERE event_id = $1` as a map.
+            async fn uuid_map(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                table: &str,
+                event_id: i64,
+            ) -> StoreResult<HashMap<String, i64>> {
+                use sqlx::Row;
+                let rows = sqlx::query(&format!("SELECT id, uuid FROM {table} WHERE event_id = $1"))
+                    .bind(event_id)
+                    .fetch_all(&mut **tx)
+                    .await?;
+                rows.iter()
+                    .map(|r| Ok((r.try_get::<String, _>("uuid")?, r.try_get::<i64, _>("id")?)))
+                    .collect()
+            }
+
+            async fn tag_ids(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                tags: &[&NewTagLink],
+            ) -> StoreResult<HashMap<String, i64>> {
+                use sqlx::Row;
+                let mut ids = HashMap::new();
+                for chunk in tags.chunks(CHUNK) {
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(
+                        "INSERT INTO tags (name, colour, exportable, hide_tag, numerical_value, is_galaxy) ",
+                    );
+                    qb.push_values(chunk, |mut b, t| {
+                        b.push_bind(&t.name)
+                            .push_bind(t.colour.clone().unwrap_or_else(|| default_colour(&t.name)))
+                            .push_bind(t.exportable)
+                            .push_bind(t.hide_tag)
+                            .push_bind(t.numerical_value)
+                            .push_bind(is_galaxy_tag(&t.name));
+                    });
+                    qb.push(" ON CONFLICT (name) DO NOTHING");
+                    qb.build().execute(&mut **tx).await?;
+                    let mut sel: QueryBuilder<$db> =
+                        QueryBuilder::new("SELECT id, name FROM tags WHERE name IN (");
+                    let mut sep = sel.separated(", ");
+                    for t in chunk {
+                        sep.push_bind(&t.name);
+                    }
+                    sel.push(")");
+                    for r in sel.build().fetch_all(&mut **tx).await? {
+                        ids.insert(r.try_get::<String, _>("name")?, r.try_get::<i64, _>("id")?);
+                    }
+                }
+                Ok(ids)
+            }
+        }
+
+        #[async_trait]
+        impl EventStore for $store {
+            async fn create_event(
+                &self,
+                ev: &NewEvent,
+                owner: &EventOwner,
+                now: i64,
+            ) -> StoreResult<i64> {
+                let mut tx = self.pool.begin().await?;
+                let event_id: i64 = sqlx::query_scalar(
+                    "INSERT INTO events (uuid, org_id, orgc_id, user_id, info, date, threat_level_id, \
+                     analysis, distribution, sharing_group_id, published, publish_timestamp, timestamp, \
+                     attribute_count, disable_correlation, extends_uuid) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+                     RETURNING id",
+                )
+                .bind(&ev.uuid)
+                .bind(owner.org_id)
+                .bind(owner.orgc_id)
+                .bind(owner.user_id)
+                .bind(&ev.info)
+                .bind(&ev.date)
+                .bind(ev.threat_level_id)
+                .bind(ev.analysis)
+                .bind(ev.distribution)
+                .bind(ev.sharing_group_id.unwrap_or(0))
+                .bind(ev.published)
+                .bind(ev.publish_timestamp)
+                .bind(ev.timestamp.unwrap_or(now))
+                .bind(ev.attribute_count() as i64)
+                .bind(ev.disable_correlation)
+                .bind(ev.extends_uuid.clone().unwrap_or_default())
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(|e| StoreError::from_db(e, "uuid"))?;
+
+                // Objects first: attributes point at them.
+                for chunk in ev.objects.chunks(CHUNK) {
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(
+                        "INSERT INTO objects (uuid, event_id, name, meta_category, description, \
+                         template_uuid, template_version, comment, distribution, sharing_group_id, \
+                         timestamp, deleted, first_seen, last_seen) ",
+                    );
+                    qb.push_values(chunk, |mut b, o| {
+                        b.push_bind(&o.uuid)
+                            .push_bind(event_id)
+                            .push_bind(&o.name)
+                            .push_bind(&o.meta_category)
+                            .push_bind(&o.description)
+                            .push_bind(&o.template_uuid)
+                            .push_bind(&o.template_version)
+                            .push_bind(&o.comment)
+                            .push_bind(o.distribution)
+                            .push_bind(o.sharing_group_id.unwrap_or(0))
+                            .push_bind(o.timestamp.unwrap_or(now))
+                            .push_bind(o.deleted)
+                            .push_bind(&o.first_seen)
+                            .push_bind(&o.last_seen);
+                    });
+                    qb.build()
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| StoreError::from_db(e, "object_uuid"))?;
+                }
+                let object_ids = if ev.objects.is_empty() {
+                    HashMap::new()
+                } else {
+                    Self::uuid_map(&mut tx, "objects", event_id).await?
+                };
+
+                let mut attrs: Vec<AttrRow<'_>> = ev
+                    .attributes
+                    .iter()
+                    .map(|a| AttrRow { a, object_id: None })
+                    .collect();
+                for o in &ev.objects {
+                    let oid = object_ids.get(&o.uuid).copied();
+                    attrs.extend(o.attributes.iter().map(|a| AttrRow { a, object_id: oid }));
+                }
+                for chunk in attrs.chunks(CHUNK) {
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(
+                        "INSERT INTO attributes (uuid, event_id, object_id, object_relation, category, \
+                         type, value1, value2, to_ids, comment, distribution, sharing_group_id, \
+                         timestamp, deleted, disable_correlation, first_seen, last_seen, data) ",
+                    );
+                    qb.push_values(chunk, |mut b, r| {
+                        let a = r.a;
+                        b.push_bind(&a.uuid)
+                            .push_bind(event_id)
+                            .push_bind(r.object_id)
+                            .push_bind(&a.object_relation)
+                            .push_bind(&a.category)
+                            .push_bind(&a.attr_type)
+                            .push_bind(&a.value1)
+                            .push_bind(&a.value2)
+                            .push_bind(a.to_ids)
+                            .push_bind(&a.comment)
+                            .push_bind(a.distribution)
+                            .push_bind(a.sharing_group_id.unwrap_or(0))
+                            .push_bind(a.timestamp.unwrap_or(now))
+                            .push_bind(a.deleted)
+                            .push_bind(a.disable_correlation)
+                            .push_bind(&a.first_seen)
+                            .push_bind(&a.last_seen)
+                            .push_bind(&a.data);
+                    });
+                    qb.build().execute(&mut *tx).await.map_err(|e| {
+                        let text = e.to_string();
+                        match StoreError::from_db(e, "attribute_uuid") {
+                            StoreError::Conflict(_) if text.contains("no_duplicates") => {
+                                StoreError::Conflict("value")
+                            }
+                            other => other,
+                        }
+                    })?;
+                }
+                let attr_ids = if attrs.is_empty() {
+                    HashMap::new()
+                } else {
+                    Self::uuid_map(&mut tx, "attributes", event_id).await?
+                };
+
+                let tags = all_tags(ev);
+                let tag_ids = if tags.is_empty() {
+                    HashMap::new()
+                } else {
+                    Self::tag_ids(&mut tx, &tags).await?
+                };
+                let event_links: Vec<(i64, &NewTagLink)> = ev
+                    .tags
+                    .iter()
+                    .filter_map(|t| tag_ids.get(&t.name).map(|id| (*id, t)))
+                    .collect();
+                for chunk in event_links.chunks(CHUNK) {
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(
+                        "INSERT INTO event_tags (event_id, tag_id, local, relationship_type) ",
+                    );
+                    qb.push_values(chunk, |mut b, (tag_id, t)| {
+                        b.push_bind(event_id)
+                            .push_bind(*tag_id)
+                            .push_bind(t.local)
+                            .push_bind(&t.relationship_type);
+                    });
+                    qb.build().execute(&mut *tx).await?;
+                }
+                let attr_links: Vec<(i64, i64, &NewTagLink)> = attrs
+                    .iter()
+                    .filter_map(|r| attr_ids.get(&r.a.uuid).map(|id| (*id, r.a)))
+                    .flat_map(|(aid, a)| {
+                        a.tags
+                            .iter()
+                            .filter_map(|t| tag_ids.get(&t.name).map(|tid| (aid, *tid, t)))
+                            .collect::<Vec<_>>()
+                    })
+                    .collect();
+                for chunk in attr_links.chunks(CHUNK) {
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(
+                        "INSERT INTO attribute_tags (attribute_id, event_id, tag_id, local, relationship_type) ",
+                    );
+                    qb.push_values(chunk, |mut b, (aid, tid, t)| {
+                        b.push_bind(*aid)
+                            .push_bind(event_id)
+                            .push_bind(*tid)
+                            .push_bind(t.local)
+                            .push_bind(&t.relationship_type);
+                    });
+                    qb.build().execute(&mut *tx).await?;
+                }
+
+                let sightings: Vec<(i64, &cydef_model::event::NewSighting)> = attrs
+                    .iter()
+                    .filter_map(|r| attr_ids.get(&r.a.uuid).map(|id| (*id, r.a)))
+                    .flat_map(|(aid, a)| a.sightings.iter().map(move |s| (aid, s)))
+                    .collect();
+                for chunk in sightings.chunks(CHUNK) {
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(
+                        "INSERT INTO sightings (uuid, attribute_id, event_id, org_id, date_sighting, source, type) ",
+                    );
+                    qb.push_values(chunk, |mut b, (aid, s)| {
+                        b.push_bind(&s.uuid)
+                            .push_bind(*aid)
+                            .push_bind(event_id)
+                            .push_bind(owner.org_id)
+                            .push_bind(s.date_sighting)
+                            .push_bind(&s.source)
+                            .push_bind(s.sighting_type);
+                    });
+                    qb.push(" ON CONFLICT (uuid) DO NOTHING");
+                    qb.build().execute(&mut *tx).await?;
+                }
+
+                let references: Vec<(i64, &cydef_model::event::NewReference)> = ev
+                    .objects
+                    .iter()
+                    .filter_map(|o| object_ids.get(&o.uuid).map(|id| (*id, o)))
+                    .flat_map(|(oid, o)| o.references.iter().map(move |r| (oid, r)))
+                    .collect();
+                for chunk in references.chunks(CHUNK) {
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(
+                        "INSERT INTO object_references (uuid, event_id, object_id, referenced_uuid, \
+                         referenced_type, referenced_id, relationship_type, comment, timestamp, deleted) ",
+                    );
+                    qb.push_values(chunk, |mut b, (oid, r)| {
+                        let (rtype, rid) = match (
+                            attr_ids.get(&r.referenced_uuid),
+                            object_ids.get(&r.referenced_uuid),
+                        ) {
+                            (Some(id), _) => (Some(0_i64), *id),
+                            (None, Some(id)) => (Some(1_i64), *id),
+                            (None, None) => (None, 0),
+                        };
+                        b.push_bind(&r.uuid)
+                            .push_bind(event_id)
+                            .push_bind(*oid)
+                            .push_bind(&r.referenced_uuid)
+                            .push_bind(rtype)
+                            .push_bind(rid)
+                            .push_bind(&r.relationship_type)
+                            .push_bind(&r.comment)
+                            .push_bind(r.timestamp.unwrap_or(now))
+                            .push_bind(r.deleted);
+                    });
+                    qb.build()
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| StoreError::from_db(e, "reference_uuid"))?;
+                }
+
+                for chunk in ev.proposals.chunks(CHUNK) {
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(
+                        "INSERT INTO shadow_attributes (uuid, event_id, org_id, category, type, value1, \
+                         value2, to_ids, comment, timestamp, proposal_to_delete) ",
+                    );
+                    qb.push_values(chunk, |mut b, p| {
+                        let (v1, v2) = cydef_model::attribute_value::split_composite(&p.attr_type, &p.value)
+                            .unwrap_or_else(|| (p.value.clone(), String::new()));
+                        b.push_bind(&p.uuid)
+                            .push_bind(event_id)
+                            .push_bind(owner.org_id)
+                            .push_bind(&p.category)
+                            .push_bind(&p.attr_type)
+                            .push_bind(v1)
+                            .push_bind(v2)
+                            .push_bind(p.to_ids)
+                            .push_bind(&p.comment)
+                            .push_bind(p.timestamp.unwrap_or(now))
+                            .push_bind(p.proposal_to_delete);
+                    });
+                    qb.build()
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| StoreError::from_db(e, "proposal_uuid"))?;
+                }
+
+                for chunk in ev.reports.chunks(CHUNK) {
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(
+                        "INSERT INTO event_reports (uuid, event_id, name, content, distribution, \
+                         sharing_group_id, timestamp, deleted) ",
+                    );
+                    qb.push_values(chunk, |mut b, r| {
+                        b.push_bind(&r.uuid)
+                            .push_bind(event_id)
+                            .push_bind(&r.name)
+                            .push_bind(&r.content)
+                            .push_bind(r.distribution)
+                            .push_bind(r.sharing_group_id.unwrap_or(0))
+                            .push_bind(r.timestamp.unwrap_or(now))
+                            .push_bind(r.deleted);
+                    });
+                    qb.build()
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| StoreError::from_db(e, "report_uuid"))?;
+                }
+
+                tx.commit().await?;
+                Ok(event_id)
+            }
+
+            async fn find_event(&self, r: EntityRef) -> StoreResult<Event> {
+                let row = match r {
+                    EntityRef::Id(id) => {
+                        sqlx::query(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = $1"))
+                            .bind(id)
+                            .fetch_optional(&self.pool)
+                            .await?
+                    }
+                    EntityRef::Uuid(u) => {
+                        sqlx::query(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE uuid = $1"))
+                            .bind(u.hyphenated().to_string())
+                            .fetch_optional(&self.pool)
+                            .await?
+                    }
+                };
+                rows::event(&row.ok_or(StoreError::NotFound)?)
+            }
+
+            async fn event_contents(&self, event_id: i64) -> StoreResult<EventContents> {
+                let attributes = sqlx::query(&format!(
+                    "SELECT {ATTRIBUTE_COLUMNS} FROM attributes WHERE event_id = $1 ORDER BY id"
+                ))
+                .bind(event_id)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(rows::attribute)
+                .collect::<StoreResult<Vec<_>>>()?;
+                let objects = sqlx::query(&format!(
+                    "SELECT {OBJECT_COLUMNS} FROM objects WHERE event_id = $1 ORDER BY id"
+                ))
+                .bind(event_id)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(rows::object)
+                .collect::<StoreResult<Vec<_>>>()?;
+                let references = sqlx::query(&format!(
+                    "SELECT {REFERENCE_COLUMNS} FROM object_references WHERE event_id = $1 ORDER BY id"
+                ))
+                .bind(event_id)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(rows::reference)
+                .collect::<StoreResult<Vec<_>>>()?;
+                let event_tags = sqlx::query(&format!(
+                    "SELECT et.event_id AS target_id, et.local, et.relationship_type, {TAG_COLUMNS} \
+                     FROM event_tags et JOIN tags t ON t.id = et.tag_id WHERE et.event_id = $1 ORDER BY et.id"
+                ))
+                .bind(event_id)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(rows::tag_link)
+                .collect::<StoreResult<Vec<_>>>()?;
+                let attribute_tags = sqlx::query(&format!(
+                    "SELECT at.attribute_id AS target_id, at.local, at.relationship_type, {TAG_COLUMNS} \
+                     FROM attribute_tags at JOIN tags t ON t.id = at.tag_id WHERE at.event_id = $1 ORDER BY at.id"
+                ))
+                .bind(event_id)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(rows::tag_link)
+                .collect::<StoreResult<Vec<_>>>()?;
+                let sightings = sqlx::query(
+                    "SELECT id, uuid, attribute_id, event_id, org_id, date_sighting, source, type \
+                     FROM sightings WHERE event_id = $1 ORDER BY id",
+                )
+                .bind(event_id)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(rows::sighting)
+                .collect::<StoreResult<Vec<_>>>()?;
+                let proposals = sqlx::query(
+                    "SELECT id, uuid, event_id, old_id, org_id, category, type, value1, value2, to_ids, \
+                     comment, timestamp, proposal_to_delete, deleted FROM shadow_attributes \
+                     WHERE event_id = $1 ORDER BY id",
+                )
+                .bind(event_id)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(rows::proposal)
+                .collect::<StoreResult<Vec<_>>>()?;
+                let reports = sqlx::query(
+                    "SELECT id, uuid, event_id, name, content, distribution, sharing_group_id, timestamp, \
+                     deleted FROM event_reports WHERE event_id = $1 ORDER BY id",
+                )
+                .bind(event_id)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(rows::report)
+                .collect::<StoreResult<Vec<_>>>()?;
+                Ok(EventContents {
+                    attributes,
+                    objects,
+                    references,
+                    event_tags,
+                    attribute_tags,
+                    sightings,
+                    proposals,
+                    reports,
+                })
+            }
+
+            async fn list_events(&self, page: Page, viewer_org: Option<i64>) -> StoreResult<Vec<Event>> {
+                let limit = page.limit.clamp(1, 100_000);
+                let offset = (page.page.max(1) - 1) * limit;
+                let found = sqlx::query(&format!(
+                    "SELECT {EVENT_COLUMNS} FROM events \
+                     WHERE ($1 IS NULL OR org_id = $1 OR orgc_id = $1 OR distribution IN (1, 2, 3)) \
+                     ORDER BY id DESC LIMIT $2 OFFSET $3"
+                ))
+                .bind(viewer_org)
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(&self.pool)
+                .await?;
+                found.iter().map(rows::event).collect()
+            }
+
+            async fn delete_event(&self, id: i64, block: Option<(&str, &str)>) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await?;
+                let event: Option<(String, String)> =
+                    sqlx::query_as("SELECT uuid, info FROM events WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let Some((uuid, info)) = event else {
+                    return Err(StoreError::NotFound);
+                };
+                // Children first, explicitly: SQLite only cascades with
+                // foreign keys on, and the order keeps both backends alike.
+                for table in [
+                    "attribute_tags",
+                    "event_tags",
+                    "sightings",
+                    "object_references",
+                    "attributes",
+                    "objects",
+                    "shadow_attributes",
+                    "event_reports",
+                ] {
+                    sqlx::query(&format!("DELETE FROM {table} WHERE event_id = $1"))
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                sqlx::query("DELETE FROM events WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                if let Some((comment, orgc)) = block {
+                    sqlx::query(
+                        "INSERT INTO event_blocklists (event_uuid, created, event_info, comment, event_orgc) \
+                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_uuid) DO NOTHING",
+                    )
+                    .bind(&uuid)
+                    .bind(cydef_model::time_fmt::now())
+                    .bind(&info)
+                    .bind(comment)
+                    .bind(orgc)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn set_published(&self, id: i64, published: bool, now: i64) -> StoreResult<Event> {
+                let row = sqlx::query(&format!(
+                    "UPDATE events SET published = $1, \
+                     publish_timestamp = CASE WHEN $1 THEN $2 ELSE publish_timestamp END \
+                     WHERE id = $3 RETURNING {EVENT_COLUMNS}"
+                ))
+                .bind(published)
+                .bind(now)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+                rows::event(&row.ok_or(StoreError::NotFound)?)
+            }
+
+            async fn is_blocklisted(&self, uuid: &str) -> StoreResult<bool> {
+                let found: Option<i64> =
+                    sqlx::query_scalar("SELECT id FROM event_blocklists WHERE event_uuid = $1")
+                        .bind(uuid)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                Ok(found.is_some())
+            }
+
+            async fn list_blocklist(&self) -> StoreResult<Vec<BlocklistEntry>> {
+                let found = sqlx::query(
+                    "SELECT id, event_uuid, created, event_info, comment, event_orgc \
+                     FROM event_blocklists ORDER BY id",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                found.iter().map(rows::blocklist).collect()
+            }
+
+            async fn add_blocklist(
+                &self,
+                uuid: &str,
+                info: &str,
+                comment: &str,
+                orgc: &str,
+                now: i64,
+            ) -> StoreResult<BlocklistEntry> {
+                let row = sqlx::query(
+                    "INSERT INTO event_blocklists (event_uuid, created, event_info, comment, event_orgc) \
+                     VALUES ($1, $2, $3, $4, $5) \
+                     RETURNING id, event_uuid, created, event_info, comment, event_orgc",
+                )
+                .bind(uuid)
+                .bind(now)
+                .bind(info)
+                .bind(comment)
+                .bind(orgc)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|e| StoreError::from_db(e, "event_uuid"))?;
+                rows::blocklist(&row)
+            }
+
+            async fn delete_blocklist(&self, id: i64) -> StoreResult<()> {
+                let done = sqlx::query("DELETE FROM event_blocklists WHERE id = $1")
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                Ok(())
+            }
+
+            async fn list_tags(&self) -> StoreResult<Vec<(Tag, i64, i64)>> {
+                use sqlx::Row;
+                let found = sqlx::query(&format!(
+                    "SELECT {TAG_COLUMNS}, \
+                     (SELECT COUNT(*) FROM event_tags et WHERE et.tag_id = t.id) AS event_count, \
+                     (SELECT COUNT(*) FROM attribute_tags at WHERE at.tag_id = t.id) AS attribute_count \
+                     FROM tags t ORDER BY t.name"
+                ))
+                .fetch_all(&self.pool)
+                .await?;
+                found
+                    .iter()
+                    .map(|r| {
+                        Ok((
+                            rows::tag(r)?,
+                            r.try_get::<i64, _>("event_count")?,
+                            r.try_get::<i64, _>("attribute_count")?,
+                        ))
+                    })
+                    .collect()
+            }
+        }
+    };
+}
+
+/// MISP's colour for tags created by import without one.
+fn default_colour(name: &str) -> String {
+    if is_galaxy_tag(name) {
+        "#0088cc".to_owned()
+    } else {
+        "#ffffff".to_owned()
+    }
+}
+
+impl_events!(SqliteStore, sqlx::Sqlite);
+impl_events!(PgStore, sqlx::Postgres);

@@ -1,1 +1,25 @@
-//! HTTP-level integration tests.
+//! HTTP-level integration tests: the real server (`cydef::start`) on port 0,
+//! driven with reqwest, once on SQLite and once on PostgreSQL per test.
+//!
+//! PostgreSQL: a fresh database per test on the server named by
+//! `CYDEF_TEST_PG_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`);
+//! `CYDEF_TEST_SKIP_PG=1` skips the PostgreSQL variants. Each test is written
+//! once and instantiated as `<module>::sqlite::<name>` and
+//! `<module>::postgres::<name>`, so `cargo test --test api sqlite` runs one backend.
+
+#[macro_use]
+mod helpers;
+
+mod attributes;
+mod auth;
+mod auth_keys;
+mod bootstrap;
+mod events;
+mod multinode;
+mod openapi;
+mod orgs;
+mod roles;
+mod users;
+mod wire;
+mod tags;
+mod objects;

@@ -137,6 +137,12 @@ class CydefServer:
             RUST_LOG=os.environ.get("RUST_LOG", "info"),
             NO_COLOR="1",
         )
+        # The MISP knowledge bases: object templates are loaded at start.
+        kb_dir = Path(os.environ.get("CYDEF_SHARED_DATA") or REPO.parent / "shared" / "data") / "kb"
+        if not (kb_dir / "objects").is_dir():
+            self.stop()
+            pytest.exit(f"knowledge base not found: {kb_dir} (set CYDEF_SHARED_DATA)", returncode=2)
+        env["CYDEF_KB_DIR"] = str(kb_dir)
         if self.backend == "postgres":
             pg = _Postgres(os.environ.get("CYDEF_TEST_PG_URL") or DEFAULT_PG_URL)
             try:

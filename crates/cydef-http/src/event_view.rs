@@ -383,7 +383,7 @@ pub enum Scope {
 }
 
 impl Scope {
-    fn shows(self, distribution: i64) -> bool {
+    pub fn shows(self, distribution: i64) -> bool {
         self == Scope::Everything || distribution != 0
     }
 }
@@ -513,7 +513,7 @@ fn sighting_view(s: &Sighting, attr_uuid: &HashMap<i64, &str>) -> SightingView {
     }
 }
 
-fn reference_view(r: &ObjectReference, source_uuid: &str) -> ReferenceView {
+pub fn reference_view(r: &ObjectReference, source_uuid: &str) -> ReferenceView {
     ReferenceView {
         id: r.id,
         uuid: r.uuid.clone(),
@@ -564,7 +564,7 @@ pub fn attribute_view(
     }
 }
 
-fn object_view(
+pub fn object_view(
     o: &MispObject,
     object_reference: Vec<ReferenceView>,
     attribute: Vec<AttributeView>,
@@ -588,4 +588,16 @@ fn object_view(
         object_reference,
         attribute,
     }
+}
+
+/// Leaves out soft-deleted attributes, objects and reports, as MISP's event
+/// view does unless asked for them.
+pub fn drop_deleted(e: &mut EventView) {
+    e.attribute.retain(|a| !a.deleted);
+    e.object.retain(|o| !o.deleted);
+    for o in &mut e.object {
+        o.attribute.retain(|a| !a.deleted);
+        o.object_reference.retain(|r| !r.deleted);
+    }
+    e.event_report.retain(|r| !r.deleted);
 }

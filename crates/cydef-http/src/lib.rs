@@ -44,6 +44,9 @@ pub struct HttpConfig {
     pub baseurl: Option<String>,
     /// Number of actix worker threads; 0 means one per core.
     pub workers: usize,
+    /// The MISP knowledge bases (`CYDEF_KB_DIR`), if configured; object
+    /// templates are reloaded from it by `POST /object_templates/update`.
+    pub kb_dir: Option<std::path::PathBuf>,
 }
 
 /// What every handler can reach. Nothing here is node-local state that would

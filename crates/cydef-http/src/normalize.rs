@@ -112,9 +112,19 @@ pub fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Paths that are not MISP's and are served exactly as requested: the OpenAPI
+/// document (whose `.json` is part of its name) and Swagger UI (whose trailing
+/// slash matters).
+fn is_passthrough(path: &str) -> bool {
+    path == "/openapi.json" || path.starts_with("/swagger-ui/")
+}
+
 /// Rewrites a MISP path into its canonical form; returns the new path and the
 /// named parameters found in it.
 pub fn canonical_path(path: &str) -> (String, Vec<(String, String)>) {
+    if is_passthrough(path) {
+        return (path.to_owned(), Vec::new());
+    }
     let mut named = Vec::new();
     let mut segments: Vec<String> = Vec::new();
     let raw: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
@@ -210,6 +220,12 @@ mod tests {
         let (_, named) = canonical_path("/attributes/restSearch/value:2001:db8::1");
         assert_eq!(named, vec![("value".to_owned(), "2001:db8::1".to_owned())]);
         assert_eq!(canonical_path("/").0, "/");
+        assert_eq!(canonical_path("/openapi.json").0, "/openapi.json");
+        assert_eq!(canonical_path("/swagger-ui/").0, "/swagger-ui/");
+        assert_eq!(
+            canonical_path("/swagger-ui/swagger-ui.css").0,
+            "/swagger-ui/swagger-ui.css"
+        );
     }
 
     #[test]

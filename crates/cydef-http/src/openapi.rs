@@ -7,7 +7,10 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::routes::{auth_keys, events, health, login, organisations, roles, servers, users};
+use crate::routes::{
+    attributes, auth_keys, events, health, login, object_templates, objects, organisations, roles,
+    servers, tags, users,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -53,18 +56,48 @@ use crate::routes::{auth_keys, events, health, login, organisations, roles, serv
         events::blocklist_index,
         events::blocklist_add,
         events::blocklist_delete,
+        tags::index,
+        tags::view,
+        tags::add,
+        tags::edit,
+        tags::delete,
+        tags::search,
+        tags::attach_to_object,
+        tags::remove_from_object,
+        tags::event_add_tag,
+        tags::event_remove_tag,
+        tags::attribute_add_tag,
+        tags::attribute_remove_tag,
+        attributes::add,
+        attributes::view,
+        attributes::edit,
+        attributes::delete,
+        attributes::restore,
+        objects::add,
+        objects::add_with_template,
+        objects::view,
+        objects::edit,
+        objects::delete,
+        objects::add_reference,
+        objects::view_reference,
+        objects::delete_reference,
+        object_templates::index,
+        object_templates::view,
+        object_templates::update,
     ),
     modifiers(&Security),
     tags(
         (name = "Health", description = "Liveness and readiness for load balancers"),
         (name = "Authentication", description = "JWT login for frontends"),
         (name = "Servers", description = "Version information"),
-        (name = "Attributes", description = "Attribute types"),
+        (name = "Attributes", description = "Attributes: add, view, edit, delete, restore; attribute types"),
         (name = "Users", description = "User accounts"),
         (name = "Organisations", description = "Organisations"),
         (name = "Roles", description = "Roles and permission flags"),
         (name = "Auth keys", description = "MISP API keys"),
         (name = "Events", description = "Events and everything in them"),
+        (name = "Objects", description = "MISP objects, object references and object templates"),
+        (name = "Tags", description = "Tags, and tagging events and attributes"),
     )
 )]
 pub struct ApiDoc;

@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 mod error;
+pub mod kb;
 pub mod sql;
 mod traits;
 

@@ -169,6 +169,9 @@ pub trait Store:
     + UserStore
     + AuthKeyStore
     + EventStore
+    + AttributeStore
+    + TagStore
+    + ObjectStore
     + Send
     + Sync
 {
@@ -238,6 +241,281 @@ pub trait EventStore {
         now: i64,
     ) -> StoreResult<cydef_model::event::BlocklistEntry>;
     async fn delete_blocklist(&self, id: i64) -> StoreResult<()>;
-    /// Tags with the number of events and attributes using each.
-    async fn list_tags(&self) -> StoreResult<Vec<(cydef_model::event::Tag, i64, i64)>>;
+}
+
+/// Attributes one at a time, as MISP's attribute endpoints change them. Every
+/// change sets the event's `timestamp` to `now`, unpublishes it and recounts
+/// its `attribute_count` (live attributes), in the same transaction.
+#[async_trait]
+pub trait AttributeStore {
+    /// Adds top-level attributes (with their tags) to an event in one
+    /// transaction. Each is stored or refused on its own, in order:
+    /// `Err(Conflict("value"))` for a live duplicate (same type, category and
+    /// value) and `Err(Conflict("uuid"))` for a UUID in use. The event is
+    /// touched only when at least one attribute is stored.
+    async fn add_attributes(
+        &self,
+        event_id: i64,
+        attrs: &[cydef_model::event::NewAttribute],
+        now: i64,
+    ) -> StoreResult<Vec<StoreResult<cydef_model::event::Attribute>>>;
+    /// An attribute by id or UUID, deleted or not.
+    async fn get_attribute(&self, r: EntityRef) -> StoreResult<cydef_model::event::Attribute>;
+    /// The tags on an attribute, in the order they were attached.
+    async fn attribute_tag_links(
+        &self,
+        attribute_id: i64,
+    ) -> StoreResult<Vec<cydef_model::event::TagLink>>;
+    /// Replaces the editable fields (type, category, value, to_ids, comment,
+    /// distribution, sharing group, correlation flag, first/last seen,
+    /// deleted) with those of `a`; the attribute's timestamp becomes
+    /// `a.timestamp` or `now`. `Conflict("value")` when that would duplicate a
+    /// live attribute.
+    async fn update_attribute(
+        &self,
+        id: i64,
+        a: &cydef_model::event::NewAttribute,
+        now: i64,
+    ) -> StoreResult<cydef_model::event::Attribute>;
+    /// Soft-deletes or restores an attribute (its timestamp becomes `now`).
+    /// Deleting also marks references to it as deleted and drops proposals
+    /// on it; restoring fails with `Conflict("value")` on a live duplicate.
+    async fn set_attribute_deleted(
+        &self,
+        id: i64,
+        deleted: bool,
+        now: i64,
+    ) -> StoreResult<cydef_model::event::Attribute>;
+    /// Removes an attribute with its tags, sightings and proposals.
+    async fn hard_delete_attribute(&self, id: i64, now: i64) -> StoreResult<()>;
+}
+
+/// What a tag is attached to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagTarget {
+    Event(i64),
+    /// An attribute, the event holding it and the object it is in, if any.
+    Attribute {
+        id: i64,
+        event_id: i64,
+        object_id: Option<i64>,
+    },
+}
+
+impl TagTarget {
+    pub fn event_id(self) -> i64 {
+        match self {
+            Self::Event(id) | Self::Attribute { event_id: id, .. } => id,
+        }
+    }
+}
+
+/// Filters of the tags index; all given ones must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TagFilter {
+    /// Case-insensitive substring of the name (MISP's `searchall`).
+    pub contains: Option<String>,
+    /// Case-insensitive whole names (MISP's `name`, `filter`, `search`).
+    pub names: Vec<String>,
+}
+
+/// A tag with the number of events and attributes carrying it that a reader
+/// may see.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TagUsage {
+    pub tag: cydef_model::event::Tag,
+    pub event_count: i64,
+    pub attribute_count: i64,
+}
+
+/// Whether `attach_tag` linked the tag or found it linked already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attached {
+    New,
+    Already,
+}
+
+/// Tags and their links to events and attributes. Attaching or detaching a
+/// global (non-local) tag sets the event's `timestamp` to `now` and
+/// unpublishes it (on an attribute, also the attribute's and its object's
+/// timestamps), in the same transaction, as MISP does; local tags change
+/// nothing else.
+#[async_trait]
+pub trait TagStore {
+    /// Tags ordered by lower-cased name, with usage counts. `viewer_org:
+    /// None` counts everything (site admin); otherwise only events of that
+    /// organisation or shared beyond it (distribution 1–3), and of those
+    /// only the live attributes the organisation may see.
+    async fn list_tags(
+        &self,
+        filter: &TagFilter,
+        viewer_org: Option<i64>,
+    ) -> StoreResult<Vec<TagUsage>>;
+    /// One tag with its usage counts, as `list_tags` counts them.
+    async fn tag_usage(&self, id: i64, viewer_org: Option<i64>) -> StoreResult<TagUsage>;
+    async fn get_tag(&self, id: i64) -> StoreResult<cydef_model::event::Tag>;
+    /// The tag with exactly this name, else one whose name matches
+    /// case-insensitively.
+    async fn find_tag_by_name(&self, name: &str) -> StoreResult<Option<cydef_model::event::Tag>>;
+    /// Tags whose lower-cased name is `LIKE` any lower-cased pattern (`%` and
+    /// `_` are wildcards), ordered by name.
+    async fn search_tags(&self, patterns: &[String]) -> StoreResult<Vec<cydef_model::event::Tag>>;
+    /// `Conflict("name")` when a tag of that name exists (compared
+    /// case-insensitively, as MISP on MySQL).
+    async fn create_tag(
+        &self,
+        tag: &cydef_model::tag::NewTag,
+    ) -> StoreResult<cydef_model::event::Tag>;
+    /// Replaces a tag's fields; `Conflict("name")` as in `create_tag` when
+    /// the name changes to one in use.
+    async fn update_tag(
+        &self,
+        id: i64,
+        tag: &cydef_model::tag::NewTag,
+    ) -> StoreResult<cydef_model::event::Tag>;
+    /// Deletes a tag and its links (events and attributes are not touched).
+    async fn delete_tag(&self, id: i64) -> StoreResult<()>;
+    /// The link of a tag to a target, if any.
+    async fn find_tag_link(
+        &self,
+        target: TagTarget,
+        tag_id: i64,
+    ) -> StoreResult<Option<cydef_model::event::TagLink>>;
+    /// Links a tag to an event or attribute. A tag linked already is left as
+    /// it is (`Attached::Already`) and nothing is touched.
+    async fn attach_tag(
+        &self,
+        target: TagTarget,
+        tag_id: i64,
+        local: bool,
+        relationship_type: Option<&str>,
+        now: i64,
+    ) -> StoreResult<Attached>;
+    /// Removes a link and returns it; `NotFound` when there is none.
+    async fn detach_tag(
+        &self,
+        target: TagTarget,
+        tag_id: i64,
+        now: i64,
+    ) -> StoreResult<cydef_model::event::TagLink>;
+}
+
+/// What a load of object templates did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TemplateLoad {
+    /// Templates whose UUID was new.
+    pub inserted: usize,
+    /// Templates stored in a lower version, now replaced.
+    pub updated: usize,
+    /// Templates stored already in the same or a higher version.
+    pub unchanged: usize,
+}
+
+/// Where an object reference points, resolved on this instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReferenceTarget {
+    /// 0 attribute, 1 object (MISP's `referenced_type`).
+    pub referenced_type: i64,
+    pub referenced_id: i64,
+    pub event_id: i64,
+}
+
+/// A change to an object and its attributes (`objects/edit`), computed by the
+/// caller: `None` fields are kept.
+#[derive(Debug, Clone, Default)]
+pub struct ObjectEdit {
+    pub comment: Option<String>,
+    pub template_version: Option<String>,
+    pub distribution: Option<i64>,
+    pub sharing_group_id: Option<i64>,
+    pub first_seen: Option<Option<String>>,
+    pub last_seen: Option<Option<String>>,
+    /// Stored attributes (by id) whose editable fields take these values.
+    pub changed: Vec<(i64, cydef_model::event::NewAttribute)>,
+    /// New attributes of the object.
+    pub added: Vec<cydef_model::event::NewAttribute>,
+    /// Stored attributes (by id) to soft-delete.
+    pub removed: Vec<i64>,
+    /// Soft-deletes the object after the change.
+    pub delete: bool,
+}
+
+/// MISP objects, their references, and object templates. Every change to an
+/// object or reference sets the object's and the event's `timestamp` to
+/// `now`, unpublishes the event and recounts its `attribute_count` (live
+/// attributes), in the same transaction.
+#[async_trait]
+pub trait ObjectStore {
+    /// An object by id or UUID, deleted or not.
+    async fn find_object(&self, r: EntityRef) -> StoreResult<cydef_model::event::MispObject>;
+    /// The attributes of an object (deleted ones too), in id order, and the
+    /// tags on them.
+    async fn object_attributes(
+        &self,
+        object_id: i64,
+    ) -> StoreResult<(
+        Vec<cydef_model::event::Attribute>,
+        Vec<cydef_model::event::TagLink>,
+    )>;
+    /// The references from an object, in id order.
+    async fn object_references(
+        &self,
+        object_id: i64,
+    ) -> StoreResult<Vec<cydef_model::event::ObjectReference>>;
+    /// Stores an object with its attributes (and their tags) in an event;
+    /// returns its id. `Conflict("object_uuid")` or `Conflict("attribute_uuid")`
+    /// when a UUID is in use, leaving nothing written.
+    async fn add_object(
+        &self,
+        event_id: i64,
+        object: &cydef_model::event::NewObject,
+        now: i64,
+    ) -> StoreResult<i64>;
+    /// Applies an edit; `Conflict("attribute_uuid")` when an added
+    /// attribute's UUID is in use.
+    async fn edit_object(&self, object_id: i64, edit: &ObjectEdit, now: i64) -> StoreResult<()>;
+    /// Soft delete: the object and its attributes are marked deleted, as are
+    /// references to it. Hard delete: the object, its attributes (with their
+    /// tags, sightings and proposals) and every reference from or to them are
+    /// removed.
+    async fn delete_object(&self, object_id: i64, hard: bool, now: i64) -> StoreResult<()>;
+    /// A reference by id or UUID.
+    async fn find_reference(
+        &self,
+        r: EntityRef,
+    ) -> StoreResult<cydef_model::event::ObjectReference>;
+    /// The live object, else the live attribute, with this UUID.
+    async fn resolve_reference_target(&self, uuid: &str) -> StoreResult<Option<ReferenceTarget>>;
+    /// Stores a reference from an object to a resolved target.
+    async fn add_reference(
+        &self,
+        object: &cydef_model::event::MispObject,
+        reference: &cydef_model::event::NewReference,
+        target: ReferenceTarget,
+        now: i64,
+    ) -> StoreResult<cydef_model::event::ObjectReference>;
+    /// Marks a reference deleted, or removes it (`hard`).
+    async fn delete_reference(&self, id: i64, hard: bool, now: i64) -> StoreResult<()>;
+
+    /// Stores templates, one row per UUID, keeping the higher version; in one
+    /// transaction, and safe to run again (or on several nodes at once).
+    async fn upsert_object_templates(
+        &self,
+        templates: &[cydef_model::object_template::NewObjectTemplate],
+        now: i64,
+    ) -> StoreResult<TemplateLoad>;
+    /// Templates ordered by name; only active ones unless `all`.
+    async fn list_object_templates(
+        &self,
+        all: bool,
+    ) -> StoreResult<Vec<cydef_model::object_template::StoredObjectTemplate>>;
+    async fn get_object_template(
+        &self,
+        id: i64,
+    ) -> StoreResult<cydef_model::object_template::StoredObjectTemplate>;
+    /// The active template with this UUID or name.
+    async fn find_object_template(
+        &self,
+        key: &cydef_model::object_template::TemplateKey,
+    ) -> StoreResult<Option<cydef_model::object_template::StoredObjectTemplate>>;
 }

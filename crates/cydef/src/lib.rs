@@ -44,6 +44,9 @@ pub async fn open(config: &Config) -> anyhow::Result<(Arc<dyn Store>, Option<Str
 /// The returned server must be awaited (or spawned) to serve.
 pub async fn start(config: &Config) -> anyhow::Result<Running> {
     let (store, generated_admin_key) = open(config).await?;
+    if let Some(kb_dir) = &config.kb_dir {
+        load_object_templates(store.as_ref(), kb_dir).await?;
+    }
     let secret = store
         .init_setting("jwt_secret", &ApiKey::generate().expose().repeat(2))
         .await?;
@@ -56,6 +59,7 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
         config: HttpConfig {
             baseurl: config.baseurl.clone(),
             workers: config.workers,
+            kb_dir: config.kb_dir.clone(),
         },
     };
     let server = cydef_http::serve(listener, state)?;
@@ -66,6 +70,32 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
         store,
         generated_admin_key,
     })
+}
+
+/// Loads (or updates) the object templates of the knowledge base. A missing
+/// templates folder is an error: `CYDEF_KB_DIR` was set for a reason.
+pub async fn load_object_templates(
+    store: &dyn Store,
+    kb_dir: &Path,
+) -> anyhow::Result<cydef_store::kb::TemplateLoadReport> {
+    let report =
+        cydef_store::kb::load_object_templates(store, kb_dir, cydef_model::time_fmt::now())
+            .await
+            .with_context(|| format!("loading object templates from {}", kb_dir.display()))?;
+    for s in &report.skipped {
+        tracing::warn!(file = %s.path.display(), reason = %s.reason, "object template skipped");
+    }
+    tracing::info!(
+        dir = %report.dir.display(),
+        files = report.files,
+        inserted = report.load.inserted,
+        updated = report.load.updated,
+        unchanged = report.load.unchanged,
+        read_ms = report.read_time.as_millis() as u64,
+        store_ms = report.store_time.as_millis() as u64,
+        "object templates loaded"
+    );
+    Ok(report)
 }
 
 /// First start: the organisation, MISP's default roles, the site admin and

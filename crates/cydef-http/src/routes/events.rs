@@ -190,12 +190,25 @@ pub async fn add(
     let ev = doc.validate().map_err(|r| {
         ApiError::save_failed_with("Could not add Event", rejection_errors(&r), None)
     })?;
+    // Objects naming a known template must satisfy it.
+    let rejected = super::objects::template_rejections(&state, &ev).await?;
+    if !rejected.is_empty() {
+        return Err(ApiError::save_failed_with(
+            "Could not add Event",
+            rejection_errors(&rejected),
+            None,
+        ));
+    }
     let id = store_event(&state, &user, ev).await?;
     let event = state.store.find_event(EntityRef::Id(id)).await?;
-    Ok(HttpResponse::Ok().json(render(&state, &event, Scope::Everything).await?))
+    let mut envelope = render(&state, &event, Scope::Everything).await?;
+    event_view::drop_deleted(&mut envelope.event);
+    Ok(HttpResponse::Ok().json(envelope))
 }
 
-/// One event with everything the caller may see in it.
+/// One event with everything the caller may see in it. Soft-deleted
+/// attributes and objects are left out unless `deleted:1` (named parameter,
+/// query or, as PyMISP sends it, `{"deleted": true}` in a POST body).
 #[utoipa::path(get, path = "/events/view/{id}", tag = "Events",
     params(("id" = String, Path, description = "Numeric id or UUID")),
     security(("ApiKey" = []), ("Bearer" = [])),
@@ -207,9 +220,46 @@ pub async fn view(
     state: web::Data<AppState>,
     user: Authed,
     id: web::Path<String>,
+    req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let (event, scope) = visible_event(&state, &user, &id).await?;
-    Ok(HttpResponse::Ok().json(render(&state, &event, scope).await?))
+    show(&state, &user, &id, &req, &[]).await
+}
+
+/// `POST /events/view/{id}`: PyMISP sends its options (`deleted`) as a body.
+async fn view_post(
+    state: web::Data<AppState>,
+    user: Authed,
+    id: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    show(&state, &user, &id, &req, &body).await
+}
+
+async fn show(
+    state: &AppState,
+    user: &AuthUser,
+    id: &str,
+    req: &HttpRequest,
+    body: &[u8],
+) -> ApiResult<HttpResponse> {
+    let params = named(req);
+    let mut with_deleted = params
+        .get("deleted")
+        .and_then(|v| crate::wire::value_to_bool(&Value::String(v.to_owned())).ok().flatten())
+        .unwrap_or(false);
+    if !body.is_empty() {
+        let options = crate::wire::parse_body(body, "Event")?;
+        if let Some(v) = options.get("deleted") {
+            with_deleted = crate::wire::value_to_bool(v).ok().flatten().unwrap_or(false);
+        }
+    }
+    let (event, scope) = visible_event(state, user, id).await?;
+    let mut envelope = render(state, &event, scope).await?;
+    if !with_deleted {
+        event_view::drop_deleted(&mut envelope.event);
+    }
+    Ok(HttpResponse::Ok().json(envelope))
 }
 
 async fn head(state: web::Data<AppState>, user: Authed, id: web::Path<String>) -> HttpResponse {
@@ -562,6 +612,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/events/view/{id}")
                 .route(web::get().to(view))
+                .route(web::post().to(view_post))
                 .route(web::head().to(head)),
         )
         .service(

@@ -6,13 +6,17 @@ use actix_web::{web, HttpMessage, HttpRequest, Resource};
 
 use crate::normalize::NamedParams;
 
+pub mod attributes;
 pub mod auth_keys;
 pub mod events;
 pub mod health;
 pub mod login;
+pub mod object_templates;
+pub mod objects;
 pub mod organisations;
 pub mod roles;
 pub mod servers;
+pub mod tags;
 pub mod users;
 
 pub(crate) fn resource(path: &str) -> Resource {
@@ -35,5 +39,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     organisations::configure(cfg);
     roles::configure(cfg);
     auth_keys::configure(cfg);
+    // Before events and attributes: `/events/addTag` must not be taken for
+    // `/events/{id}`.
+    tags::configure(cfg);
     events::configure(cfg);
+    attributes::configure(cfg);
+    objects::configure(cfg);
+    object_templates::configure(cfg);
 }

@@ -169,12 +169,16 @@ pub struct NewEvent {
 }
 
 impl NewEvent {
+    /// Live (not soft-deleted) attributes, top-level and in live objects:
+    /// MISP's `attribute_count`.
     pub fn attribute_count(&self) -> usize {
-        self.attributes.len()
+        let live = |a: &&NewAttribute| !a.deleted;
+        self.attributes.iter().filter(live).count()
             + self
                 .objects
                 .iter()
-                .map(|o| o.attributes.len())
+                .filter(|o| !o.deleted)
+                .map(|o| o.attributes.iter().filter(live).count())
                 .sum::<usize>()
     }
 }
@@ -469,6 +473,21 @@ fn attribute(a: &AttributeIn, in_object: bool, ctx: &mut Ctx, path: &str) -> Opt
     })
 }
 
+impl AttributeIn {
+    /// Validates and normalises one attribute on its own, as the attribute
+    /// endpoints receive it; `in_object` requires an `object_relation`. Every
+    /// reason it is refused is returned (path `Attribute`).
+    pub fn validate(&self, in_object: bool) -> Result<NewAttribute, Vec<Rejection>> {
+        let mut ctx = Ctx {
+            rejections: Vec::new(),
+        };
+        match attribute(self, in_object, &mut ctx, "Attribute") {
+            Some(a) if ctx.rejections.is_empty() => Ok(a),
+            _ => Err(ctx.rejections),
+        }
+    }
+}
+
 fn object(o: &ObjectIn, ctx: &mut Ctx, path: &str) -> Option<NewObject> {
     let before = ctx.rejections.len();
     let uuid = uuid_or_new(o.uuid.as_deref(), ctx, path);
@@ -573,6 +592,36 @@ fn valid_date(raw: &str) -> Option<String> {
     time::Date::parse(head, &fmt)
         .ok()
         .and_then(|d| d.format(&fmt).ok())
+}
+
+impl ObjectIn {
+    /// Validates and normalises one object on its own (`objects/add`,
+    /// `objects/edit`): messages name it `Object` and its attributes
+    /// `Object.Attribute[i]`. UUIDs must be unique within the object.
+    pub fn validate(&self) -> Result<NewObject, Vec<Rejection>> {
+        let mut ctx = Ctx {
+            rejections: Vec::new(),
+        };
+        let validated = object(self, &mut ctx, "Object");
+        if let Some(o) = &validated {
+            let mut uuids = HashSet::new();
+            uuids.insert(o.uuid.as_str());
+            for (i, a) in o.attributes.iter().enumerate() {
+                if !uuids.insert(a.uuid.as_str()) {
+                    ctx.reject(
+                        &format!("Object.Attribute[{i}]"),
+                        Some(&a.uuid),
+                        "uuid",
+                        "This UUID is used twice in the document.",
+                    );
+                }
+            }
+        }
+        match validated {
+            Some(o) if ctx.rejections.is_empty() => Ok(o),
+            _ => Err(ctx.rejections),
+        }
+    }
 }
 
 impl EventIn {

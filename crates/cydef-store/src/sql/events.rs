@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use cydef_model::event::{
-    BlocklistEntry, Event, EventContents, NewAttribute, NewEvent, NewTagLink, Tag,
+    BlocklistEntry, Event, EventContents, NewAttribute, NewEvent, NewTagLink,
 };
 use cydef_model::EntityRef;
 use sqlx::QueryBuilder;
@@ -635,28 +635,6 @@ macro_rules! impl_events {
                     return Err(StoreError::NotFound);
                 }
                 Ok(())
-            }
-
-            async fn list_tags(&self) -> StoreResult<Vec<(Tag, i64, i64)>> {
-                use sqlx::Row;
-                let found = sqlx::query(&format!(
-                    "SELECT {TAG_COLUMNS}, \
-                     (SELECT COUNT(*) FROM event_tags et WHERE et.tag_id = t.id) AS event_count, \
-                     (SELECT COUNT(*) FROM attribute_tags at WHERE at.tag_id = t.id) AS attribute_count \
-                     FROM tags t ORDER BY t.name"
-                ))
-                .fetch_all(&self.pool)
-                .await?;
-                found
-                    .iter()
-                    .map(|r| {
-                        Ok((
-                            rows::tag(r)?,
-                            r.try_get::<i64, _>("event_count")?,
-                            r.try_get::<i64, _>("attribute_count")?,
-                        ))
-                    })
-                    .collect()
             }
         }
     };

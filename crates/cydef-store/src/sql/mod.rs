@@ -14,12 +14,15 @@ use crate::{Store, StoreError, StoreResult};
 
 #[macro_use]
 mod rows;
+mod attributes;
 mod auth_keys;
 mod bootstrap;
 mod events;
+mod objects;
 mod orgs;
 mod roles;
 mod settings;
+mod tags;
 mod users;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
@@ -75,7 +78,13 @@ pub async fn connect(url: &str) -> StoreResult<Arc<dyn Store>> {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(opts)
             .await?;
-        SQLITE_MIGRATIONS.run(&pool).await?;
+        // sqlx takes no migration lock on SQLite: when two processes start
+        // on a new file at once, one fails on the tables the other just
+        // made. Running again finds the migrations recorded and does nothing.
+        if SQLITE_MIGRATIONS.run(&pool).await.is_err() {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            SQLITE_MIGRATIONS.run(&pool).await?;
+        }
         Ok(Arc::new(SqliteStore { pool }))
     } else {
         Err(StoreError::Other(sqlx::Error::Configuration(

@@ -1,0 +1,348 @@
+//! Attributes one at a time: add (several, each stored or refused on its own),
+//! read, edit, soft delete and restore, hard delete. Every change touches the
+//! event (timestamp, unpublished, attribute count) in the same transaction.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use cydef_model::event::{Attribute, NewAttribute, NewTagLink, TagLink};
+use cydef_model::EntityRef;
+use sqlx::QueryBuilder;
+
+use super::events::{ATTRIBUTE_COLUMNS, TAG_COLUMNS};
+use super::rows;
+use super::{PgStore, SqliteStore};
+use crate::{AttributeStore, StoreError, StoreResult};
+
+/// MISP's colour for tags created without one.
+fn colour_for(t: &NewTagLink) -> String {
+    t.colour.clone().unwrap_or_else(|| {
+        if t.name.starts_with("misp-galaxy:") {
+            "#0088cc".to_owned()
+        } else {
+            "#ffffff".to_owned()
+        }
+    })
+}
+
+macro_rules! impl_attributes {
+    ($store:ty, $db:ty) => {
+        impl $store {
+            /// The event after a change to its attributes: new timestamp,
+            /// unpublished, live attributes recounted; the object's timestamp
+            /// too when the attribute is in one.
+            async fn attr_touch_event(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                event_id: i64,
+                object_id: Option<i64>,
+                now: i64,
+            ) -> StoreResult<()> {
+                sqlx::query(
+                    "UPDATE events SET timestamp = $1, published = FALSE, attribute_count = \
+                     (SELECT COUNT(*) FROM attributes WHERE event_id = $2 AND deleted = FALSE) \
+                     WHERE id = $2",
+                )
+                .bind(now)
+                .bind(event_id)
+                .execute(&mut **tx)
+                .await?;
+                if let Some(oid) = object_id {
+                    sqlx::query("UPDATE objects SET timestamp = $1 WHERE id = $2")
+                        .bind(now)
+                        .bind(oid)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                Ok(())
+            }
+
+            /// Attaches tags (created by name when missing) to an attribute.
+            async fn attr_link_tags(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                attribute_id: i64,
+                event_id: i64,
+                tags: &[NewTagLink],
+            ) -> StoreResult<()> {
+                use sqlx::Row;
+                if tags.is_empty() {
+                    return Ok(());
+                }
+                let mut qb: QueryBuilder<$db> = QueryBuilder::new(
+                    "INSERT INTO tags (name, colour, exportable, hide_tag, numerical_value, is_galaxy) ",
+                );
+                qb.push_values(tags, |mut b, t| {
+                    b.push_bind(&t.name)
+                        .push_bind(colour_for(t))
+                        .push_bind(t.exportable)
+                        .push_bind(t.hide_tag)
+                        .push_bind(t.numerical_value)
+                        .push_bind(t.name.starts_with("misp-galaxy:"));
+                });
+                qb.push(" ON CONFLICT (name) DO NOTHING");
+                qb.build().execute(&mut **tx).await?;
+                let mut sel: QueryBuilder<$db> =
+                    QueryBuilder::new("SELECT id, name FROM tags WHERE name IN (");
+                let mut sep = sel.separated(", ");
+                for t in tags {
+                    sep.push_bind(&t.name);
+                }
+                sel.push(")");
+                let mut ids = HashMap::new();
+                for r in sel.build().fetch_all(&mut **tx).await? {
+                    ids.insert(r.try_get::<String, _>("name")?, r.try_get::<i64, _>("id")?);
+                }
+                let links: Vec<(i64, &NewTagLink)> = tags
+                    .iter()
+                    .filter_map(|t| ids.get(&t.name).map(|id| (*id, t)))
+                    .collect();
+                if links.is_empty() {
+                    return Ok(());
+                }
+                let mut qb: QueryBuilder<$db> = QueryBuilder::new(
+                    "INSERT INTO attribute_tags (attribute_id, event_id, tag_id, local, relationship_type) ",
+                );
+                qb.push_values(&links, |mut b, (tag_id, t)| {
+                    b.push_bind(attribute_id)
+                        .push_bind(event_id)
+                        .push_bind(*tag_id)
+                        .push_bind(t.local)
+                        .push_bind(&t.relationship_type);
+                });
+                qb.push(" ON CONFLICT (attribute_id, tag_id) DO NOTHING");
+                qb.build().execute(&mut **tx).await?;
+                Ok(())
+            }
+
+            /// `(event_id, object_id)` of an attribute.
+            async fn attr_owner(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                id: i64,
+            ) -> StoreResult<(i64, Option<i64>)> {
+                let found: Option<(i64, Option<i64>)> =
+                    sqlx::query_as("SELECT event_id, object_id FROM attributes WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                found.ok_or(StoreError::NotFound)
+            }
+
+            /// What deleting an attribute does to what points at it: references
+            /// to it are marked deleted, proposals on it dropped.
+            async fn attr_on_delete(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                id: i64,
+            ) -> StoreResult<()> {
+                sqlx::query(
+                    "UPDATE object_references SET deleted = TRUE \
+                     WHERE referenced_type = 0 AND referenced_id = $1",
+                )
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+                sqlx::query("DELETE FROM shadow_attributes WHERE old_id = $1")
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await?;
+                Ok(())
+            }
+        }
+
+        #[async_trait]
+        impl AttributeStore for $store {
+            async fn add_attributes(
+                &self,
+                event_id: i64,
+                attrs: &[NewAttribute],
+                now: i64,
+            ) -> StoreResult<Vec<StoreResult<Attribute>>> {
+                let mut tx = self.pool.begin().await?;
+                let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM events WHERE id = $1")
+                    .bind(event_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if exists.is_none() {
+                    return Err(StoreError::NotFound);
+                }
+                let mut out = Vec::with_capacity(attrs.len());
+                let mut stored_any = false;
+                for a in attrs {
+                    // DO NOTHING covers both unique rules (UUID and the
+                    // duplicate index), so one refusal never aborts the rest.
+                    let row = sqlx::query(&format!(
+                        "INSERT INTO attributes (uuid, event_id, object_id, object_relation, category, \
+                         type, value1, value2, to_ids, comment, distribution, sharing_group_id, \
+                         timestamp, deleted, disable_correlation, first_seen, last_seen, data) \
+                         VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
+                         $15, $16, $17) ON CONFLICT DO NOTHING RETURNING {ATTRIBUTE_COLUMNS}"
+                    ))
+                    .bind(&a.uuid)
+                    .bind(event_id)
+                    .bind(&a.object_relation)
+                    .bind(&a.category)
+                    .bind(&a.attr_type)
+                    .bind(&a.value1)
+                    .bind(&a.value2)
+                    .bind(a.to_ids)
+                    .bind(&a.comment)
+                    .bind(a.distribution)
+                    .bind(a.sharing_group_id.unwrap_or(0))
+                    .bind(a.timestamp.unwrap_or(now))
+                    .bind(a.deleted)
+                    .bind(a.disable_correlation)
+                    .bind(&a.first_seen)
+                    .bind(&a.last_seen)
+                    .bind(&a.data)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    match row {
+                        Some(row) => {
+                            let stored = rows::attribute(&row)?;
+                            Self::attr_link_tags(&mut tx, stored.id, event_id, &a.tags).await?;
+                            stored_any = true;
+                            out.push(Ok(stored));
+                        }
+                        None => {
+                            let taken: Option<i64> =
+                                sqlx::query_scalar("SELECT id FROM attributes WHERE uuid = $1")
+                                    .bind(&a.uuid)
+                                    .fetch_optional(&mut *tx)
+                                    .await?;
+                            out.push(Err(StoreError::Conflict(if taken.is_some() {
+                                "uuid"
+                            } else {
+                                "value"
+                            })));
+                        }
+                    }
+                }
+                if stored_any {
+                    Self::attr_touch_event(&mut tx, event_id, None, now).await?;
+                }
+                tx.commit().await?;
+                Ok(out)
+            }
+
+            async fn get_attribute(&self, r: EntityRef) -> StoreResult<Attribute> {
+                let row = match r {
+                    EntityRef::Id(id) => {
+                        sqlx::query(&format!(
+                            "SELECT {ATTRIBUTE_COLUMNS} FROM attributes WHERE id = $1"
+                        ))
+                        .bind(id)
+                        .fetch_optional(&self.pool)
+                        .await?
+                    }
+                    EntityRef::Uuid(u) => {
+                        sqlx::query(&format!(
+                            "SELECT {ATTRIBUTE_COLUMNS} FROM attributes WHERE uuid = $1"
+                        ))
+                        .bind(u.hyphenated().to_string())
+                        .fetch_optional(&self.pool)
+                        .await?
+                    }
+                };
+                rows::attribute(&row.ok_or(StoreError::NotFound)?)
+            }
+
+            async fn attribute_tag_links(&self, attribute_id: i64) -> StoreResult<Vec<TagLink>> {
+                sqlx::query(&format!(
+                    "SELECT at.attribute_id AS target_id, at.local, at.relationship_type, {TAG_COLUMNS} \
+                     FROM attribute_tags at JOIN tags t ON t.id = at.tag_id \
+                     WHERE at.attribute_id = $1 ORDER BY at.id"
+                ))
+                .bind(attribute_id)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(rows::tag_link)
+                .collect()
+            }
+
+            async fn update_attribute(
+                &self,
+                id: i64,
+                a: &NewAttribute,
+                now: i64,
+            ) -> StoreResult<Attribute> {
+                let mut tx = self.pool.begin().await?;
+                let (event_id, object_id) = Self::attr_owner(&mut tx, id).await?;
+                let row = sqlx::query(&format!(
+                    "UPDATE attributes SET category = $1, type = $2, value1 = $3, value2 = $4, \
+                     to_ids = $5, comment = $6, distribution = $7, sharing_group_id = $8, \
+                     disable_correlation = $9, first_seen = $10, last_seen = $11, deleted = $12, \
+                     timestamp = $13 WHERE id = $14 RETURNING {ATTRIBUTE_COLUMNS}"
+                ))
+                .bind(&a.category)
+                .bind(&a.attr_type)
+                .bind(&a.value1)
+                .bind(&a.value2)
+                .bind(a.to_ids)
+                .bind(&a.comment)
+                .bind(a.distribution)
+                .bind(a.sharing_group_id.unwrap_or(0))
+                .bind(a.disable_correlation)
+                .bind(&a.first_seen)
+                .bind(&a.last_seen)
+                .bind(a.deleted)
+                .bind(a.timestamp.unwrap_or(now))
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(|e| StoreError::from_db(e, "value"))?;
+                let stored = rows::attribute(&row.ok_or(StoreError::NotFound)?)?;
+                if a.deleted {
+                    Self::attr_on_delete(&mut tx, id).await?;
+                }
+                Self::attr_touch_event(&mut tx, event_id, object_id, now).await?;
+                tx.commit().await?;
+                Ok(stored)
+            }
+
+            async fn set_attribute_deleted(
+                &self,
+                id: i64,
+                deleted: bool,
+                now: i64,
+            ) -> StoreResult<Attribute> {
+                let mut tx = self.pool.begin().await?;
+                let (event_id, object_id) = Self::attr_owner(&mut tx, id).await?;
+                let row = sqlx::query(&format!(
+                    "UPDATE attributes SET deleted = $1, timestamp = $2 WHERE id = $3 \
+                     RETURNING {ATTRIBUTE_COLUMNS}"
+                ))
+                .bind(deleted)
+                .bind(now)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(|e| StoreError::from_db(e, "value"))?;
+                let stored = rows::attribute(&row.ok_or(StoreError::NotFound)?)?;
+                if deleted {
+                    Self::attr_on_delete(&mut tx, id).await?;
+                }
+                Self::attr_touch_event(&mut tx, event_id, object_id, now).await?;
+                tx.commit().await?;
+                Ok(stored)
+            }
+
+            async fn hard_delete_attribute(&self, id: i64, now: i64) -> StoreResult<()> {
+                let mut tx = self.pool.begin().await?;
+                let (event_id, object_id) = Self::attr_owner(&mut tx, id).await?;
+                for sql in [
+                    "DELETE FROM attribute_tags WHERE attribute_id = $1",
+                    "DELETE FROM sightings WHERE attribute_id = $1",
+                    "DELETE FROM shadow_attributes WHERE old_id = $1",
+                    "DELETE FROM attributes WHERE id = $1",
+                ] {
+                    sqlx::query(sql).bind(id).execute(&mut *tx).await?;
+                }
+                Self::attr_touch_event(&mut tx, event_id, object_id, now).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+impl_attributes!(SqliteStore, sqlx::Sqlite);
+impl_attributes!(PgStore, sqlx::Postgres);

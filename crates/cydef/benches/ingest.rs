@@ -1,0 +1,236 @@
+//! Ingest and view benchmark (issue: events at speed).
+//!
+//! For SQLite and PostgreSQL: starts the real `cydef` binary on a fresh
+//! database, posts generated 10k-attribute events (10% inside objects, 30%
+//! tagged) through `POST /events/add`, then a 50k-attribute event, and reads
+//! it back with `GET /events/view`, sampling the server's resident memory.
+//!
+//! Run: `cargo bench -p cydef --bench ingest` (PostgreSQL at
+//! CYDEF_TEST_PG_URL, default postgres://postgres@127.0.0.1:5432/postgres;
+//! CYDEF_BENCH_SKIP_PG=1 skips it).
+
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+const KEY: &str = "BenchAdminKey0123456789abcdefghijklmnopq";
+
+struct Server {
+    child: Child,
+    url: String,
+    _dir: std::path::PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn start(database_url: Option<&str>) -> Server {
+    let dir = std::env::temp_dir().join(format!("cydef-bench-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let port = free_port();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cydef"));
+    cmd.env("CYDEF_LISTEN", format!("127.0.0.1:{port}"))
+        .env("CYDEF_DATA_DIR", &dir)
+        .env("CYDEF_ADMIN_KEY", KEY)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if let Some(url) = database_url {
+        cmd.env("DATABASE_URL", url);
+    }
+    let url = format!("http://127.0.0.1:{port}");
+    // Held by `Server` from the start, so the process is reaped on every path.
+    let server = Server {
+        child: cmd.spawn().expect("start cydef"),
+        url,
+        _dir: dir,
+    };
+    let client = reqwest::blocking::Client::new();
+    for _ in 0..200 {
+        if client
+            .get(format!("{}/health/ready", server.url))
+            .send()
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return server;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("the server did not become ready");
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// A generated event: `n` attributes, 10% inside objects of 10, 30% tagged.
+fn event(n: usize, seed: &str) -> Value {
+    let tags: Vec<String> = (0..50).map(|i| format!("bench:tag=\"{i}\"")).collect();
+    let mut attributes = Vec::new();
+    let mut objects = Vec::new();
+    let in_objects = n / 10;
+    for i in 0..n - in_objects {
+        let (t, v) = match i % 5 {
+            0 => ("ip-dst", format!("10.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255)),
+            1 => ("domain", format!("d{i}-{seed}.example.com")),
+            2 => ("md5", format!("{:032x}", i as u128 * 7919 + seed.len() as u128)),
+            3 => ("url", format!("https://x{i}.example.org/{seed}/p")),
+            _ => ("sha256", format!("{:064x}", i as u128 * 104_729)),
+        };
+        let mut a = json!({"type": t, "value": v, "to_ids": i % 2 == 0, "comment": "generated"});
+        if i % 10 < 3 {
+            a["Tag"] = json!([{"name": tags[i % 50]}]);
+        }
+        attributes.push(a);
+    }
+    for o in 0..in_objects / 10 {
+        let attrs: Vec<Value> = (0..10)
+            .map(|j| {
+                let k = o * 10 + j;
+                if j % 2 == 0 {
+                    json!({"type": "filename", "object_relation": "filename", "value": format!("f{k}-{seed}.exe")})
+                } else {
+                    json!({"type": "md5", "object_relation": "md5", "value": format!("{:032x}", k as u128 + 1_000_000)})
+                }
+            })
+            .collect();
+        objects.push(json!({"name": "file", "meta-category": "file", "Attribute": attrs}));
+    }
+    json!({"Event": {"info": format!("bench {seed}"), "distribution": 1, "Attribute": attributes, "Object": objects,
+        "Tag": [{"name": "tlp:amber"}]}})
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}
+
+fn bench(label: &str, server: &Server) {
+    let client = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(600))
+        .build()
+        .expect("client");
+    let pid = server.child.id();
+    let idle = rss_kib(pid);
+    let mut rates = Vec::new();
+    for run in 0..3 {
+        let body = serde_json::to_vec(&event(10_000, &format!("{label}{run}"))).expect("json");
+        let t = Instant::now();
+        let r = client
+            .post(format!("{}/events/add", server.url))
+            .header("Authorization", KEY)
+            .body(body)
+            .send()
+            .expect("add");
+        let secs = t.elapsed().as_secs_f64();
+        assert!(r.status().is_success(), "add failed: {}", r.text().unwrap_or_default());
+        rates.push(10_000.0 / secs);
+    }
+    rates.sort_by(f64::total_cmp);
+    let big = serde_json::to_vec(&event(50_000, &format!("{label}-big"))).expect("json");
+    let t = Instant::now();
+    let r = client
+        .post(format!("{}/events/add", server.url))
+        .header("Authorization", KEY)
+        .body(big)
+        .send()
+        .expect("add big");
+    let big_secs = t.elapsed().as_secs_f64();
+    let created: Value = r.json().expect("json");
+    let id = created["Event"]["id"].as_str().expect("id").to_owned();
+    // Settle, then sample memory while viewing.
+    std::thread::sleep(Duration::from_millis(300));
+    let before_view = rss_kib(pid);
+    let peak = Arc::new(AtomicU64::new(before_view));
+    let stop = Arc::new(AtomicBool::new(false));
+    let sampler = {
+        let (peak, stop) = (peak.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                peak.fetch_max(rss_kib(pid), Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        })
+    };
+    let mut views = Vec::new();
+    let mut bytes = 0;
+    for _ in 0..5 {
+        let t = Instant::now();
+        let r = client
+            .get(format!("{}/events/view/{id}", server.url))
+            .header("Authorization", KEY)
+            .send()
+            .expect("view");
+        bytes = r.bytes().expect("body").len();
+        views.push(t.elapsed().as_secs_f64());
+    }
+    stop.store(true, Ordering::Relaxed);
+    let _ = sampler.join();
+    views.sort_by(f64::total_cmp);
+    let peak = peak.load(Ordering::Relaxed);
+    println!(
+        "{label:<9} ingest 10k: median {:>8.0} attr/s (min {:>7.0}, max {:>7.0}) | ingest 50k: {:>6.2} s ({:>7.0} attr/s) | view 50k ({:.1} MB): p50 {:>6.3} s, max {:>6.3} s | RSS idle {} MB, before view {} MB, peak during view {} MB (+{} MB)",
+        percentile(&rates, 0.5),
+        rates[0],
+        rates[rates.len() - 1],
+        big_secs,
+        50_000.0 / big_secs,
+        bytes as f64 / 1e6,
+        percentile(&views, 0.5),
+        views[views.len() - 1],
+        idle / 1024,
+        before_view / 1024,
+        peak / 1024,
+        peak.saturating_sub(before_view) / 1024,
+    );
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; any other argument filters nothing here.
+    let sqlite = start(None);
+    bench("sqlite", &sqlite);
+    drop(sqlite);
+    if std::env::var("CYDEF_BENCH_SKIP_PG").is_ok_and(|v| v == "1") {
+        println!("postgres  skipped (CYDEF_BENCH_SKIP_PG=1)");
+        return;
+    }
+    let admin = std::env::var("CYDEF_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+    let db = format!("cydef_bench_{}", uuid::Uuid::new_v4().simple());
+    let psql = |sql: &str| {
+        let ok = Command::new("psql")
+            .arg(&admin)
+            .args(["-qAtc", sql])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "psql failed: {sql}");
+    };
+    psql(&format!("CREATE DATABASE {db}"));
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+    let pg = start(Some(&format!("{base}/{db}")));
+    bench("postgres", &pg);
+    drop(pg);
+    psql(&format!("DROP DATABASE {db} WITH (FORCE)"));
+}

@@ -120,6 +120,8 @@ pub trait RoleStore {
 #[async_trait]
 pub trait UserStore {
     async fn create_user(&self, user: &NewUser) -> StoreResult<User>;
+    /// Creates a user and its first API key in one transaction.
+    async fn create_user_with_key(&self, user: &NewUser, key: &ApiKey) -> StoreResult<User>;
     async fn get_user(&self, id: i64) -> StoreResult<User>;
     /// The user and its password hash, for login.
     async fn get_user_by_email(&self, email: &str) -> StoreResult<Option<(User, Option<String>)>>;

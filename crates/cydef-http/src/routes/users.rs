@@ -7,7 +7,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use cydef_model::role::{Permission, Role};
 use cydef_model::user::normalise_email;
-use cydef_model::{password, ApiKey, EntityRef, NewAuthKey, NewUser, User};
+use cydef_model::{password, ApiKey, EntityRef, NewUser, User};
 use cydef_store::StoreError;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -397,25 +397,12 @@ pub async fn add(
         return Err(ApiError::save_failed("Could not add User", &errors, None));
     }
     check_refs(&state, &actor, &new, "add", None).await?;
+    let key = ApiKey::generate();
     let user = state
         .store
-        .create_user(&new)
+        .create_user_with_key(&new, &key)
         .await
         .map_err(|e| save_error(e, "add", None))?;
-    let key = ApiKey::generate();
-    state
-        .store
-        .create_auth_key(
-            &NewAuthKey {
-                user_id: user.id,
-                expiration: 0,
-                read_only: false,
-                comment: String::new(),
-                allowed_ips: Vec::new(),
-            },
-            &key,
-        )
-        .await?;
     let mut view = UserView::new(&user);
     view.authkey = Some(key.expose().to_owned());
     Ok(HttpResponse::Ok().json(UserEnvelope { user: view }))

@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use cydef_model::{time_fmt, NewUser, User};
+use cydef_model::{time_fmt, ApiKey, NewUser, User};
 
 use super::rows::{self, USER_COLUMNS};
 use super::{PgStore, SqliteStore};
@@ -19,7 +19,7 @@ fn user_write_error(e: sqlx::Error) -> StoreError {
 }
 
 macro_rules! impl_users {
-    ($store:ty) => {
+    ($store:ty, $db:ty) => {
         impl $store {
             /// Names the reference a failed user write broke. SQLite's
             /// foreign-key error does not say which constraint failed, so
@@ -43,9 +43,12 @@ macro_rules! impl_users {
             }
         }
 
-        #[async_trait]
-        impl UserStore for $store {
-            async fn create_user(&self, u: &NewUser) -> StoreResult<User> {
+        impl $store {
+            /// Inserts a user inside a transaction.
+            async fn insert_user(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                u: &NewUser,
+            ) -> StoreResult<User> {
                 let now = time_fmt::now();
                 let sql = format!(
                     "INSERT INTO users (org_id, role_id, email, password_hash, disabled, autoalert, \
@@ -74,14 +77,51 @@ macro_rules! impl_users {
                     .bind(u.notification_weekly)
                     .bind(u.notification_monthly)
                     .bind(now)
-                    .fetch_one(&self.pool)
+                    .fetch_one(&mut **tx)
                     .await
-                    .map_err(user_write_error);
-                let row = match row {
-                    Ok(row) => row,
-                    Err(e) => return Err(self.name_user_reference(e, u).await),
-                };
+                    .map_err(user_write_error)?;
                 rows::user(&row)
+            }
+        }
+
+        #[async_trait]
+        impl UserStore for $store {
+            async fn create_user(&self, u: &NewUser) -> StoreResult<User> {
+                let mut tx = self.pool.begin().await?;
+                let user = match Self::insert_user(&mut tx, u).await {
+                    Ok(user) => user,
+                    Err(e) => {
+                        drop(tx);
+                        return Err(self.name_user_reference(e, u).await);
+                    }
+                };
+                tx.commit().await?;
+                Ok(user)
+            }
+
+            async fn create_user_with_key(&self, u: &NewUser, key: &ApiKey) -> StoreResult<User> {
+                let mut tx = self.pool.begin().await?;
+                let user = match Self::insert_user(&mut tx, u).await {
+                    Ok(user) => user,
+                    Err(e) => {
+                        drop(tx);
+                        return Err(self.name_user_reference(e, u).await);
+                    }
+                };
+                sqlx::query(
+                    "INSERT INTO auth_keys (uuid, authkey_hash, authkey_start, authkey_end, created, user_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(uuid::Uuid::new_v4().to_string())
+                .bind(key.hash())
+                .bind(key.start())
+                .bind(key.end())
+                .bind(user.date_created)
+                .bind(user.id)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(user)
             }
 
             async fn get_user(&self, id: i64) -> StoreResult<User> {
@@ -188,5 +228,5 @@ macro_rules! impl_users {
     };
 }
 
-impl_users!(SqliteStore);
-impl_users!(PgStore);
+impl_users!(SqliteStore, sqlx::Sqlite);
+impl_users!(PgStore, sqlx::Postgres);

@@ -403,3 +403,32 @@ async fn touch_api_access(store: Arc<dyn Store>) {
     );
 }
 contract_test!(touch_api_access => sqlite_users_touch_api_access, postgres_users_touch_api_access);
+
+async fn create_with_key_is_atomic(store: Arc<dyn Store>) {
+    let seed = seed(&store).await;
+    let key = ApiKey::generate();
+    let user = store
+        .create_user_with_key(&full_user(seed.admin_org_id, seed.admin_user_id), &key)
+        .await
+        .expect("create user with key");
+    let found = store
+        .find_auth_keys(key.start(), key.end())
+        .await
+        .expect("find key");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].user_id, user.id);
+    assert!(key.matches(&found[0].authkey_hash));
+
+    // A failing user insert leaves no key behind.
+    let other = ApiKey::generate();
+    let duplicate = store
+        .create_user_with_key(&full_user(seed.admin_org_id, seed.admin_user_id), &other)
+        .await;
+    assert_conflict(duplicate, "email");
+    assert!(store
+        .find_auth_keys(other.start(), other.end())
+        .await
+        .expect("find key")
+        .is_empty());
+}
+contract_test!(create_with_key_is_atomic => sqlite_users_create_with_key_is_atomic, postgres_users_create_with_key_is_atomic);

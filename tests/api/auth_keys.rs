@@ -11,6 +11,7 @@ api_tests!(
     users_cannot_touch_other_users_keys,
     org_admin_manages_its_users_keys,
     invalid_input_is_rejected,
+    org_admin_cannot_take_over_privileged_users,
 );
 
 async fn add_own_key(app: TestApp) {
@@ -345,4 +346,32 @@ async fn invalid_input_is_rejected(app: TestApp) {
     );
     let r = app.get("/auth_keys/view/abc", &app.admin_key).await;
     assert_eq!(r.status, 404, "{r}");
+}
+
+/// An org admin may not mint keys for, or reset the password of, users whose
+/// role it could not hand out (sync users) or other admins of its organisation.
+async fn org_admin_cannot_take_over_privileged_users(app: TestApp) {
+    let org_b = app.create_org("Org B").await;
+    let (_, admin_b) = app.create_user("admin-b@example.test", &org_b, 2).await;
+    let (sync_b, _) = app.create_user("sync-b@example.test", &org_b, 5).await;
+    let (admin_b2, _) = app.create_user("admin-b2@example.test", &org_b, 2).await;
+    let (user_b, _) = app.create_user("user-b@example.test", &org_b, 3).await;
+    for target in [&sync_b, &admin_b2] {
+        let r = app
+            .post(&format!("/auth_keys/add/{target}"), &admin_b, json!({}))
+            .await;
+        assert_eq!(r.status, 403, "key for {target}: {r}");
+        let r = app
+            .post(
+                &format!("/admin/users/edit/{target}"),
+                &admin_b,
+                json!({"password": "Takeover!Takeover!1"}),
+            )
+            .await;
+        assert_eq!(r.status, 404, "edit of {target}: {r}");
+    }
+    let r = app
+        .post(&format!("/auth_keys/add/{user_b}"), &admin_b, json!({}))
+        .await;
+    r.expect(200);
 }

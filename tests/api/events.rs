@@ -182,7 +182,9 @@ async fn round_trip_every_shared_event_file(app: TestApp) {
         let created = r.expect(200);
         let uuid = s(&created["Event"]["uuid"]);
         assert_eq!(uuid, s(&src["uuid"]).to_lowercase(), "{file}");
-        let got = app.get(&format!("/events/view/{uuid}/deleted:1"), ADMIN_KEY).await;
+        let got = app
+            .get(&format!("/events/view/{uuid}/deleted:1"), ADMIN_KEY)
+            .await;
         let ev = &got.expect(200)["Event"];
         assert_eq!(s(&ev["info"]), s(&src["info"]).trim(), "{file}: info");
         assert_eq!(
@@ -289,7 +291,11 @@ async fn add_view_publish_delete_cycle(app: TestApp) {
     let id = s(&ev["id"]);
     assert!(id.parse::<i64>().is_ok(), "ids are strings of digits");
     assert_eq!(ev["published"], false);
-    assert_eq!(s(&ev["attribute_count"]), "2", "soft-deleted attributes are not counted");
+    assert_eq!(
+        s(&ev["attribute_count"]),
+        "2",
+        "soft-deleted attributes are not counted"
+    );
     let values: Vec<String> = list(&ev, "Attribute")
         .iter()
         .map(|a| s(&a["value"]))
@@ -312,9 +318,17 @@ async fn add_view_publish_delete_cycle(app: TestApp) {
 
     // Soft-deleted attributes only with deleted:1 (or PyMISP's POST body).
     let uuid = s(&ev["uuid"]);
-    let all = app.get(&format!("/events/view/{id}/deleted:1"), ADMIN_KEY).await;
+    let all = app
+        .get(&format!("/events/view/{id}/deleted:1"), ADMIN_KEY)
+        .await;
     assert_eq!(list(&all.expect(200)["Event"], "Attribute").len(), 3);
-    let all = app.post(&format!("/events/view/{id}"), ADMIN_KEY, json!({"deleted": true})).await;
+    let all = app
+        .post(
+            &format!("/events/view/{id}"),
+            ADMIN_KEY,
+            json!({"deleted": true}),
+        )
+        .await;
     assert_eq!(list(&all.expect(200)["Event"], "Attribute").len(), 3);
 
     // By id, by uuid, REST style, HEAD.
@@ -515,9 +529,156 @@ async fn other_organisations_see_only_what_is_shared(app: TestApp) {
     assert_eq!(ev["published"], false, "role 3 may not publish");
 }
 
+/// Findings of the adversarial review, kept fixed.
+async fn hidden_parts_do_not_leak(app: TestApp) {
+    let org_b = app.create_org("Org B").await;
+    let (_, key_b) = app.create_user("b@example.test", &org_b, 3).await;
+    let r = app
+        .post(
+            "/events/add",
+            ADMIN_KEY,
+            json!({"Event": {"info": "mixed", "distribution": 1,
+                "Attribute": [
+                    {"type": "ip-dst", "value": "192.0.2.1", "distribution": 4, "sharing_group_id": 1},
+                    {"type": "ip-dst", "value": "192.0.2.2", "distribution": 0},
+                    {"type": "ip-dst", "value": "192.0.2.3", "distribution": 5},
+                    {"type": "ip-dst", "value": "192.0.2.4", "distribution": 5, "deleted": true}
+                ],
+                "Object": [{"name": "domain-ip", "distribution": 0, "Attribute": [
+                    {"type": "domain", "value": "hidden.example", "object_relation": "domain", "distribution": 5}
+                ]}]}}),
+        )
+        .await;
+    let ev = r.expect(200)["Event"].clone();
+    let id = s(&ev["id"]);
+    let uuid = s(&ev["uuid"]);
+
+    // The view shows other organisations only shared, live parts, and counts only those.
+    for path in [
+        format!("/events/view/{id}"),
+        format!("/events/view/{id}/deleted:1"),
+    ] {
+        let got = app.get(&path, &key_b).await;
+        let ev_b = &got.expect(200)["Event"];
+        let values: Vec<String> = list(ev_b, "Attribute")
+            .iter()
+            .map(|a| s(&a["value"]))
+            .collect();
+        assert_eq!(values, vec!["192.0.2.3"], "{path}");
+        assert!(list(ev_b, "Object").is_empty(), "{path}");
+        assert_eq!(s(&ev_b["attribute_count"]), "1", "{path}");
+    }
+    let index = app.get("/events/index", &key_b).await;
+    let entry = index
+        .expect(200)
+        .as_array()
+        .and_then(|a| a.iter().find(|e| e["uuid"] == uuid.as_str()).cloned())
+        .expect("listed");
+    assert_eq!(
+        s(&entry["attribute_count"]),
+        "1",
+        "index count of what org B may see"
+    );
+
+    // Attributes inside an org-only object are hidden one by one too.
+    let full = app.get(&format!("/events/view/{id}"), ADMIN_KEY).await;
+    let object_attr = s(&list(&full.expect(200)["Event"], "Object")[0]["Attribute"][0]["id"]);
+    let r = app
+        .get(&format!("/attributes/view/{object_attr}"), &key_b)
+        .await;
+    assert_eq!(r.status, 404, "{r}");
+
+    // Adding an event with the UUID of a hidden one does not give its id away.
+    let private = app
+        .post(
+            "/events/add",
+            ADMIN_KEY,
+            json!({"Event": {"info": "private", "distribution": 0}}),
+        )
+        .await;
+    let private_uuid = s(&private.expect(200)["Event"]["uuid"]);
+    let private_id = s(&private.body["Event"]["id"]);
+    let r = app
+        .post(
+            "/events/add",
+            &key_b,
+            json!({"Event": {"uuid": private_uuid, "info": "probe"}}),
+        )
+        .await;
+    assert_eq!(r.status, 403, "{r}");
+    assert!(
+        !r.text.contains(&format!("/events/{private_id}")),
+        "no location of the hidden event: {r}"
+    );
+}
+
+async fn hostile_input_is_refused_cleanly(app: TestApp) {
+    // NUL characters: refused the same on both databases, never a 500.
+    let r = app
+        .post(
+            "/admin/organisations/add",
+            ADMIN_KEY,
+            json!({"name": "nul\u{0}org"}),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{r}");
+    let r = app
+        .post(
+            "/auth/login",
+            "",
+            json!({"email": "a\u{0}b", "password": "x"}),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{r}");
+    let r = app
+        .post(
+            "/events/add",
+            ADMIN_KEY,
+            json!({"Event": {"info": "nul\u{0}info"}}),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{r}");
+    for path in [
+        "/organisations/view/a%00b",
+        "/organisations/index/searchall:%00",
+    ] {
+        let r = app.get(path, ADMIN_KEY).await;
+        assert_eq!(r.status, 400, "{path}: {r}");
+    }
+    // Overlong tag names are refused, not a database error.
+    let long = "t".repeat(300);
+    let r = app
+        .post(
+            "/events/add",
+            ADMIN_KEY,
+            json!({"Event": {"info": "long tag", "Tag": [{"name": long}]}}),
+        )
+        .await;
+    r.expect_save_failed("Could not add Event");
+    // Huge page numbers page past the end.
+    let r = app
+        .get("/events/index/page:9223372036854775807", ADMIN_KEY)
+        .await;
+    assert_eq!(r.expect(200).as_array().map(Vec::len), Some(0));
+    // Unauthenticated routes take small bodies only.
+    let big = format!(
+        "{{\"email\": \"{}\", \"password\": \"x\"}}",
+        "a".repeat(2 * 1024 * 1024)
+    );
+    let r = app
+        .send(
+            app.request(reqwest::Method::POST, "/auth/login", "")
+                .body(big),
+        )
+        .await;
+    assert!((400..500).contains(&r.status), "{r}");
+}
+
 api_tests!(
     round_trip_every_shared_event_file,
     add_view_publish_delete_cycle,
     invalid_documents_are_refused_whole,
     other_organisations_see_only_what_is_shared,
+    hidden_parts_do_not_leak,
+    hostile_input_is_refused_cleanly,
 );

@@ -50,7 +50,37 @@ impl AuthUser {
     pub fn is_admin(&self) -> bool {
         self.has(Permission::Admin) || self.is_site_admin()
     }
+
+    /// The one rule for whose account and keys an admin may manage: site
+    /// admins everyone; everyone themselves; org admins the users of their
+    /// own organisation whose role carries nothing an org admin may not
+    /// hand out, and who are not admins themselves.
+    pub fn may_administer(&self, user: &User, role: &Role) -> bool {
+        self.is_site_admin()
+            || user.id == self.user.id
+            || (self.is_admin()
+                && user.org_id == self.org.id
+                && !is_privileged(role)
+                && !role.has(Permission::Admin))
+    }
+
+    /// May this caller give `role` to a user? Org admins may not hand out
+    /// privileged roles (see [`is_privileged`]).
+    pub fn may_assign(&self, role: &Role) -> bool {
+        self.is_site_admin() || !is_privileged(role)
+    }
 }
+
+/// Roles only a site admin may hand out: site admin, sync, regexp rights,
+/// or restricted to site admins.
+pub fn is_privileged(role: &Role) -> bool {
+    role.has(Permission::SiteAdmin)
+        || role.has(Permission::Sync)
+        || role.has(Permission::RegexpAccess)
+        || role.restricted_to_site_admin
+}
+
+impl AuthUser {}
 
 /// A permission rule an endpoint declares in its signature.
 pub trait Requirement {
@@ -197,8 +227,18 @@ fn presented(req: &HttpRequest) -> Presented {
     {
         return Presented::Bearer(token.trim().to_owned());
     }
-    Presented::Keys(raw.split(',').map(|k| k.trim().to_owned()).collect())
+    // MISP accepts a comma-separated list; a few are enough, and a cap keeps
+    // one request from costing hundreds of lookups.
+    Presented::Keys(
+        raw.split(',')
+            .take(MAX_KEY_CANDIDATES)
+            .map(|k| k.trim().to_owned())
+            .collect(),
+    )
 }
+
+/// How many comma-separated keys of one header are tried.
+const MAX_KEY_CANDIDATES: usize = 4;
 
 fn client_ip(req: &HttpRequest) -> Option<IpAddr> {
     req.peer_addr().map(|a| a.ip())

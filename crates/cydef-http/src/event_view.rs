@@ -383,8 +383,12 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// Whether a part (attribute, object, report) of this distribution is
+    /// shown. Other organisations see parts shared beyond the owner (1–3)
+    /// and those inheriting the event's (5); organisation-only parts (0) and,
+    /// until sharing groups exist, sharing-group parts (4) are not shown.
     pub fn shows(self, distribution: i64) -> bool {
-        self == Scope::Everything || distribution != 0
+        self == Scope::Everything || matches!(distribution, 1..=3 | 5)
     }
 }
 
@@ -451,7 +455,7 @@ pub fn build(
             )
         })
         .collect();
-    EventEnvelope {
+    let mut envelope = EventEnvelope {
         event: EventView {
             id: e.id,
             orgc_id: e.orgc_id,
@@ -492,7 +496,13 @@ pub fn build(
                 .collect(),
             tag: c.event_tags.iter().map(TagView::new).collect(),
         },
+    };
+    if scope == Scope::SharedOnly {
+        // Another organisation's count is of what it may see, so that the
+        // number does not reveal hidden attributes.
+        envelope.event.attribute_count = live_attribute_count(&envelope.event);
     }
+    envelope
 }
 
 fn sighting_view(s: &Sighting, attr_uuid: &HashMap<i64, &str>) -> SightingView {
@@ -600,4 +610,16 @@ pub fn drop_deleted(e: &mut EventView) {
         o.object_reference.retain(|r| !r.deleted);
     }
     e.event_report.retain(|r| !r.deleted);
+}
+
+/// Live attributes shown in a view, top-level and in live objects.
+fn live_attribute_count(e: &EventView) -> i64 {
+    let top = e.attribute.iter().filter(|a| !a.deleted).count();
+    let in_objects: usize = e
+        .object
+        .iter()
+        .filter(|o| !o.deleted)
+        .map(|o| o.attribute.iter().filter(|a| !a.deleted).count())
+        .sum();
+    i64::try_from(top + in_objects).unwrap_or(i64::MAX)
 }

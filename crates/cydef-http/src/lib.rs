@@ -65,7 +65,7 @@ pub fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> 
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
-            .app_data(web::PayloadConfig::new(wire::BODY_LIMIT))
+            .app_data(web::PayloadConfig::new(wire::SMALL_BODY_LIMIT))
             .configure(routes::configure)
             .configure(openapi::configure)
             .default_service(web::to(not_found))

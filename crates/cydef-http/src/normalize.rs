@@ -9,11 +9,11 @@
 
 use std::borrow::Cow;
 
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Uri;
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage};
+use actix_web::{Error, HttpMessage, HttpResponse};
 
 use crate::REQUEST_URL;
 
@@ -158,8 +158,16 @@ pub fn canonical_path(path: &str) -> (String, Vec<(String, String)>) {
 pub async fn misp_paths(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
     let original = req.path().to_owned();
+    // No stored value can hold a NUL, and PostgreSQL refuses them outright:
+    // a URL carrying one is answered here, the same on every backend.
+    if req.uri().to_string().to_ascii_lowercase().contains("%00") {
+        let body = crate::error::message_body(crate::wire::NUL_REFUSED, &original);
+        return Ok(req
+            .into_response(HttpResponse::BadRequest().json(body))
+            .map_into_right_body());
+    }
     let (path, mut named) = canonical_path(&original);
     if let Some(query) = req.uri().query() {
         for pair in query.split('&').filter(|p| !p.is_empty()) {
@@ -178,7 +186,10 @@ pub async fn misp_paths(
         }
     }
     req.extensions_mut().insert(NamedParams(named));
-    REQUEST_URL.scope(original, next.call(req)).await
+    REQUEST_URL
+        .scope(original, next.call(req))
+        .await
+        .map(ServiceResponse::map_into_left_body)
 }
 
 #[cfg(test)]

@@ -44,8 +44,48 @@ pub trait Wrapped {
 
 pub struct MispJson<T>(pub T);
 
-/// Largest request body accepted.
+/// Largest request body accepted where whole events travel (event,
+/// attribute and object adds).
 pub const BODY_LIMIT: usize = 256 * 1024 * 1024;
+
+/// Largest request body accepted everywhere else (logins, users, keys…).
+/// Small, because a JSON tree costs many times its text in memory and some
+/// of these routes read the body before knowing who is calling.
+pub const SMALL_BODY_LIMIT: usize = 1024 * 1024;
+
+/// MISP's databases cannot hold NUL characters (PostgreSQL refuses them), so
+/// a body carrying one is refused up front, the same on every backend.
+pub const NUL_REFUSED: &str = "NUL characters (\\u0000) are not accepted.";
+
+/// Whether a JSON text contains an escaped NUL (`\u0000`) inside a string.
+/// Raw NUL bytes are not valid JSON and fail parsing anyway.
+pub fn has_nul_escape(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' {
+            if bytes.get(i + 1) == Some(&b'u')
+                && bytes.get(i + 2..i + 6) == Some(b"0000".as_slice())
+            {
+                return true;
+            }
+            // Skip the escaped character, so `\\u0000` (a backslash, then
+            // text) is not taken for a NUL.
+            i += 2;
+            continue;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// Parses JSON text, refusing escaped NULs: the one entry point for request
+/// bodies parsed as a tree.
+pub fn json_value(bytes: &[u8]) -> Result<Value, ApiError> {
+    if has_nul_escape(bytes) {
+        return Err(ApiError::bad_request(NUL_REFUSED));
+    }
+    serde_json::from_slice(bytes).map_err(|_| ApiError::bad_request(INVALID_JSON))
+}
 
 /// Parses and unwraps a MISP body; shared by [`MispJson`] and handlers that
 /// need the raw value.
@@ -54,9 +94,7 @@ pub fn parse_body(bytes: &[u8], wrapper: &str) -> Result<Value, ApiError> {
     if trimmed.is_empty() {
         return Ok(Value::Object(Default::default()));
     }
-    let value: Value =
-        serde_json::from_slice(trimmed).map_err(|_| ApiError::bad_request(INVALID_JSON))?;
-    Ok(unwrap_body(value, wrapper))
+    Ok(unwrap_body(json_value(trimmed)?, wrapper))
 }
 
 fn unwrap_body(value: Value, wrapper: &str) -> Value {
@@ -103,6 +141,14 @@ impl<T: DeserializeOwned + Wrapped + 'static> FromRequest for MispJson<T> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn finds_escaped_nuls_only() {
+        assert!(has_nul_escape(br#"{"a": "x\u0000y"}"#));
+        assert!(!has_nul_escape(br#"{"a": "x\\u0000y"}"#));
+        assert!(!has_nul_escape(br#"{"a": "\u00e9"}"#));
+        assert!(parse_body(br#"{"name": "a\u0000b"}"#, "X").is_err());
+    }
 
     #[test]
     fn unwraps_bodies() {

@@ -93,9 +93,15 @@ fn event(n: usize, seed: &str) -> Value {
     let in_objects = n / 10;
     for i in 0..n - in_objects {
         let (t, v) = match i % 5 {
-            0 => ("ip-dst", format!("10.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255)),
+            0 => (
+                "ip-dst",
+                format!("10.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255),
+            ),
             1 => ("domain", format!("d{i}-{seed}.example.com")),
-            2 => ("md5", format!("{:032x}", i as u128 * 7919 + seed.len() as u128)),
+            2 => (
+                "md5",
+                format!("{:032x}", i as u128 * 7919 + seed.len() as u128),
+            ),
             3 => ("url", format!("https://x{i}.example.org/{seed}/p")),
             _ => ("sha256", format!("{:064x}", i as u128 * 104_729)),
         };
@@ -145,7 +151,11 @@ fn bench(label: &str, server: &Server) {
             .send()
             .expect("add");
         let secs = t.elapsed().as_secs_f64();
-        assert!(r.status().is_success(), "add failed: {}", r.text().unwrap_or_default());
+        assert!(
+            r.status().is_success(),
+            "add failed: {}",
+            r.text().unwrap_or_default()
+        );
         rates.push(10_000.0 / secs);
     }
     rates.sort_by(f64::total_cmp);

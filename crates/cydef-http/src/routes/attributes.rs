@@ -15,12 +15,12 @@ use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
 use super::events::{may_modify, scope_for, visible_event};
-use super::{named, resource};
+use super::{bulk_resource, named, resource};
 use crate::auth::{AuthUser, Authed, CanAdd};
 use crate::error::{ApiError, ApiResult};
 use crate::event_view::{attribute_view, AttributeView, Scope, TagView};
 use crate::views::{ErrorBody, SaveFailedBody};
-use crate::wire::{MispJson, Wrapped, BODY_LIMIT, INVALID_JSON};
+use crate::wire::{MispJson, Wrapped, BODY_LIMIT};
 use crate::AppState;
 
 pub(crate) const INVALID_ATTRIBUTE: &str = "Invalid attribute";
@@ -107,7 +107,7 @@ fn read_attributes(bytes: &[u8]) -> ApiResult<Vec<Value>> {
     let mut body: Value = if trimmed.is_empty() {
         Value::Object(Map::new())
     } else {
-        serde_json::from_slice(trimmed).map_err(|_| ApiError::bad_request(INVALID_JSON))?
+        crate::wire::json_value(trimmed)?
     };
     // `{"request": …}` and `{"Attribute": …}`, in any nesting.
     let unwrap_once = |v: Value| match v {
@@ -190,7 +190,20 @@ async fn visible_attribute(
         .map_err(|e| ApiError::from_store(e, INVALID_ATTRIBUTE))?;
     match scope_for(user, &event) {
         Some(Scope::Everything) => Ok((attribute, event)),
-        Some(Scope::SharedOnly) if attribute.distribution != 0 => Ok((attribute, event)),
+        Some(scope @ Scope::SharedOnly) if scope.shows(attribute.distribution) => {
+            // An attribute inside an object is visible only if the object is.
+            if let Some(object_id) = attribute.object_id {
+                let object = state
+                    .store
+                    .find_object(EntityRef::Id(object_id))
+                    .await
+                    .map_err(|e| ApiError::from_store(e, INVALID_ATTRIBUTE))?;
+                if !scope.shows(object.distribution) || object.deleted {
+                    return Err(not_found());
+                }
+            }
+            Ok((attribute, event))
+        }
         _ => Err(not_found()),
     }
 }
@@ -547,8 +560,8 @@ pub async fn restore(
 const REST_ID: &str = "/attributes/{id:[0-9]+|[0-9a-fA-F-]{32,36}}";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/attributes/add").route(web::post().to(add)))
-        .service(resource("/attributes/add/{event_id}").route(web::post().to(add)))
+    cfg.service(bulk_resource("/attributes/add").route(web::post().to(add)))
+        .service(bulk_resource("/attributes/add/{event_id}").route(web::post().to(add)))
         .service(
             resource("/attributes/view/{id}")
                 .route(web::get().to(view))
@@ -570,7 +583,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::delete().to(delete)),
         )
         .service(resource("/attributes/restore/{id}").route(web::post().to(restore)))
-        .service(resource("/attributes").route(web::post().to(add)))
+        .service(bulk_resource("/attributes").route(web::post().to(add)))
         .service(
             resource(REST_ID)
                 .route(web::get().to(view))

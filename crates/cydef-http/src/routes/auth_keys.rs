@@ -109,11 +109,11 @@ async fn may_manage(state: &AppState, actor: &AuthUser, owner: &User) -> ApiResu
     if actor.is_site_admin() || owner.id == actor.user.id {
         return Ok(true);
     }
-    if !actor.has(Permission::Admin) || owner.org_id != actor.org.id {
+    if !actor.is_admin() || owner.org_id != actor.org.id {
         return Ok(false);
     }
     let role = state.store.get_role(owner.role_id).await?;
-    Ok(!role.has(Permission::SiteAdmin) && !role.has(Permission::Admin))
+    Ok(actor.may_administer(owner, &role))
 }
 
 /// Loads a key the caller may manage; anything else is `Invalid AuthKey.`.

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
-use super::{named, resource};
+use super::{bulk_resource, named, resource};
 use crate::auth::{AuthUser, Authed, CanAdd, CanModify, CanPublish, SiteAdmin};
 use crate::error::{success_body, ApiError, ApiResult, NO_PERMISSION};
 use crate::event_view::{self, EventEnvelope, EventOrg, Scope};
@@ -35,6 +35,9 @@ pub(crate) fn read_document(bytes: &[u8]) -> ApiResult<Vec<EventIn>> {
     if bytes.len() > BODY_LIMIT {
         return Err(ApiError::bad_request("The request body is too large."));
     }
+    if crate::wire::has_nul_escape(bytes) {
+        return Err(ApiError::bad_request(crate::wire::NUL_REFUSED));
+    }
     match serde_json::from_slice::<Wrapped>(bytes) {
         Ok(w) => return Ok(vec![w.event]),
         Err(e) if e.is_syntax() || e.is_eof() => return Err(ApiError::bad_request(INVALID_JSON)),
@@ -53,12 +56,16 @@ fn rejection_errors(rejections: &[Rejection]) -> Value {
             .entry(r.path.clone())
             .or_insert_with(|| Value::Object(Map::new()));
         if let Value::Object(fields) = entry {
-            if let Some(uuid) = &r.uuid {
+            // The part's UUID identifies it, unless the message is about the UUID.
+            if let (Some(uuid), false) = (&r.uuid, r.field == "uuid") {
                 fields.insert("uuid".into(), Value::String(uuid.clone()));
             }
             let list = fields
                 .entry(r.field.to_owned())
                 .or_insert_with(|| Value::Array(Vec::new()));
+            if !list.is_array() {
+                *list = Value::Array(Vec::new());
+            }
             if let Value::Array(list) = list {
                 list.push(Value::String(r.message.clone()));
             }
@@ -142,10 +149,27 @@ pub(crate) async fn store_event(state: &AppState, user: &AuthUser, ev: NewEvent)
     };
     match ingest::import(state.store.as_ref(), &who, ev).await {
         Ok(Outcome::Created(id)) => Ok(id),
-        Ok(Outcome::Exists(id)) => Err(ApiError::AlreadyExists {
-            message: "Event already exists, if you would like to edit it, use the url in the location header.".into(),
-            location: format!("/events/{id}"),
-        }),
+        Ok(Outcome::Exists(id)) => {
+            // MISP points at the existing event. Only when the caller may see
+            // it: otherwise the answer must not give its id away (that the
+            // UUID is taken cannot be hidden, as UUIDs are unique).
+            let visible = match state.store.find_event(EntityRef::Id(id)).await {
+                Ok(e) => scope_for(user, &e).is_some(),
+                Err(_) => false,
+            };
+            if visible {
+                Err(ApiError::AlreadyExists {
+                    message: "Event already exists, if you would like to edit it, use the url in the location header.".into(),
+                    location: format!("/events/{id}"),
+                })
+            } else {
+                Err(ApiError::save_failed_with(
+                    "Could not add Event",
+                    json!({"Event": {"uuid": ["An event with this UUID already exists."]}}),
+                    None,
+                ))
+            }
+        }
         Ok(Outcome::Blocklisted) => Err(ApiError::save_failed_with(
             "Could not add Event",
             json!({"Event": ["Event blocked by event blocklist."]}),
@@ -246,17 +270,25 @@ async fn show(
     let params = named(req);
     let mut with_deleted = params
         .get("deleted")
-        .and_then(|v| crate::wire::value_to_bool(&Value::String(v.to_owned())).ok().flatten())
+        .and_then(|v| {
+            crate::wire::value_to_bool(&Value::String(v.to_owned()))
+                .ok()
+                .flatten()
+        })
         .unwrap_or(false);
     if !body.is_empty() {
         let options = crate::wire::parse_body(body, "Event")?;
         if let Some(v) = options.get("deleted") {
-            with_deleted = crate::wire::value_to_bool(v).ok().flatten().unwrap_or(false);
+            with_deleted = crate::wire::value_to_bool(v)
+                .ok()
+                .flatten()
+                .unwrap_or(false);
         }
     }
     let (event, scope) = visible_event(state, user, id).await?;
     let mut envelope = render(state, &event, scope).await?;
-    if !with_deleted {
+    // Soft-deleted parts are the owner's business: others never see them.
+    if !with_deleted || scope != Scope::Everything {
         event_view::drop_deleted(&mut envelope.event);
     }
     Ok(HttpResponse::Ok().json(envelope))
@@ -608,7 +640,7 @@ pub async fn blocklist_delete(
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/events/add").route(web::post().to(add)))
+    cfg.service(bulk_resource("/events/add").route(web::post().to(add)))
         .service(
             resource("/events/view/{id}")
                 .route(web::get().to(view))
@@ -628,7 +660,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(index)),
         )
         .service(
-            resource("/events")
+            bulk_resource("/events")
                 .route(web::get().to(index))
                 .route(web::post().to(add)),
         )

@@ -23,6 +23,13 @@ pub(crate) fn resource(path: &str) -> Resource {
     web::resource(path).default_service(web::to(crate::method_not_allowed))
 }
 
+/// A resource that takes whole events in its body: up to
+/// [`crate::wire::BODY_LIMIT`] instead of the small default. Only for routes
+/// that authenticate before reading the body.
+pub(crate) fn bulk_resource(path: &str) -> Resource {
+    resource(path).app_data(web::PayloadConfig::new(crate::wire::BODY_LIMIT))
+}
+
 /// Named (`key:value`) and query parameters of the request.
 pub(crate) fn named(req: &HttpRequest) -> NamedParams {
     req.extensions()

@@ -20,14 +20,14 @@ use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
 use super::events::{may_modify, scope_for};
-use super::{named, resource};
+use super::{bulk_resource, named, resource};
 use crate::auth::{AuthUser, Authed, CanAdd};
 use crate::error::{success_body, ApiError, ApiResult};
 use crate::event_view::{
     attribute_view, object_view, reference_view, ObjectView, ReferenceView, Scope, TagView,
 };
 use crate::views::{ErrorBody, SaveFailedBody, SuccessBody};
-use crate::wire::{int_str, BODY_LIMIT, INVALID_JSON};
+use crate::wire::{int_str, BODY_LIMIT};
 use crate::AppState;
 
 /// MISP's answers (`ObjectsController`, `ObjectReferencesController`).
@@ -190,7 +190,7 @@ fn read_object(bytes: &[u8]) -> ApiResult<ObjectIn> {
     let mut value: Value = if trimmed.is_empty() {
         Value::Object(Map::new())
     } else {
-        serde_json::from_slice(trimmed).map_err(|_| ApiError::bad_request(INVALID_JSON))?
+        crate::wire::json_value(trimmed)?
     };
     if let Some(inner) = value.get_mut("request").map(Value::take) {
         value = inner;
@@ -232,7 +232,13 @@ async fn visible_object(
         .await
         .map_err(|e| ApiError::from_store(e, INVALID_OBJECT))?;
     match scope_for(user, &event) {
-        Some(scope) if scope.shows(object.distribution) => Ok((object, event, scope)),
+        // Soft-deleted objects are the owner's business, as in the event view.
+        Some(scope)
+            if scope.shows(object.distribution)
+                && (scope == Scope::Everything || !object.deleted) =>
+        {
+            Ok((object, event, scope))
+        }
         _ => Err(ApiError::not_found(INVALID_OBJECT)),
     }
 }
@@ -261,6 +267,7 @@ async fn render(state: &AppState, o: &MispObject, scope: Scope) -> ApiResult<Obj
         .object_references(o.id)
         .await?
         .iter()
+        .filter(|r| scope == Scope::Everything || !r.deleted)
         .map(|r| reference_view(r, &o.uuid))
         .collect();
     Ok(object_view(o, references, attribute))
@@ -883,9 +890,9 @@ pub async fn delete_reference(
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/objects/add/{event_id}").route(web::post().to(add)))
+    cfg.service(bulk_resource("/objects/add/{event_id}").route(web::post().to(add)))
         .service(
-            resource("/objects/add/{event_id}/{template_id}")
+            bulk_resource("/objects/add/{event_id}/{template_id}")
                 .route(web::post().to(add_with_template)),
         )
         .service(

@@ -157,16 +157,6 @@ async fn merge(
     base
 }
 
-/// May `actor` give `role` to a user? Org admins may not hand out roles with
-/// site-admin, sync or regexp rights or roles restricted to site admins.
-fn may_assign(actor: &AuthUser, role: &Role) -> bool {
-    actor.is_site_admin()
-        || !(role.has(Permission::SiteAdmin)
-            || role.has(Permission::Sync)
-            || role.has(Permission::RegexpAccess)
-            || role.restricted_to_site_admin)
-}
-
 /// Loads a user `actor` may administer; anything else is `Invalid user`.
 async fn managed_user(state: &AppState, actor: &AuthUser, id: &str) -> ApiResult<(User, Role)> {
     let id = id
@@ -178,7 +168,7 @@ async fn managed_user(state: &AppState, actor: &AuthUser, id: &str) -> ApiResult
         .await
         .map_err(|e| ApiError::from_store(e, INVALID))?;
     let role = state.store.get_role(user.role_id).await?;
-    if !actor.is_site_admin() && (user.org_id != actor.org.id || role.has(Permission::SiteAdmin)) {
+    if !actor.may_administer(&user, &role) {
         return Err(ApiError::not_found(INVALID));
     }
     Ok((user, role))
@@ -255,7 +245,7 @@ async fn check_refs(
         }
         Err(e) => return Err(e.into()),
     };
-    if !may_assign(actor, &role) {
+    if !actor.may_assign(&role) {
         return Err(ApiError::forbidden(CANNOT_ASSIGN));
     }
     Ok(())

@@ -193,6 +193,9 @@ pub struct Rejection {
     pub message: String,
 }
 
+/// Longest tag name, as MISP's schema allows.
+pub const TAG_NAME_MAX: usize = 255;
+
 /// MISP's message for a duplicate attribute.
 pub const DUPLICATE_ATTRIBUTE: &str = "A similar attribute already exists for this event.";
 
@@ -267,6 +270,15 @@ fn tag_links(tags: &[TagIn], galaxies: &[GalaxyIn], ctx: &mut Ctx, path: &str) -
             ctx.reject(path, None, "Tag", "A tag needs a name.");
             continue;
         };
+        if name.chars().count() > TAG_NAME_MAX {
+            ctx.reject(
+                path,
+                None,
+                "Tag",
+                format!("Tag names are at most {TAG_NAME_MAX} characters."),
+            );
+            continue;
+        }
         if seen.insert(name.to_owned()) {
             out.push(NewTagLink {
                 name: name.to_owned(),

@@ -507,15 +507,26 @@ macro_rules! impl_events {
 
             async fn list_events(&self, page: Page, viewer_org: Option<i64>) -> StoreResult<Vec<Event>> {
                 let limit = page.limit.clamp(1, 100_000);
-                let offset = (page.page.max(1) - 1) * limit;
+                let offset = (page.page.max(1) - 1).saturating_mul(limit);
+                // Another organisation's count is of the attributes it may
+                // see, so that the number does not reveal hidden ones.
+                let columns = EVENT_COLUMNS.replace(
+                    "attribute_count",
+                    "CASE WHEN $1 IS NULL OR org_id = $1 OR orgc_id = $1 THEN attribute_count \
+                     ELSE (SELECT COUNT(*) FROM attributes a LEFT JOIN objects o ON o.id = a.object_id \
+                     WHERE a.event_id = events.id AND a.deleted = $4 AND a.distribution IN (1, 2, 3, 5) \
+                     AND (a.object_id IS NULL OR (o.deleted = $4 AND o.distribution IN (1, 2, 3, 5)))) \
+                     END AS attribute_count",
+                );
                 let found = sqlx::query(&format!(
-                    "SELECT {EVENT_COLUMNS} FROM events \
+                    "SELECT {columns} FROM events \
                      WHERE ($1 IS NULL OR org_id = $1 OR orgc_id = $1 OR distribution IN (1, 2, 3)) \
                      ORDER BY id DESC LIMIT $2 OFFSET $3"
                 ))
                 .bind(viewer_org)
                 .bind(limit)
                 .bind(offset)
+                .bind(false)
                 .fetch_all(&self.pool)
                 .await?;
                 found.iter().map(rows::event).collect()

@@ -94,7 +94,11 @@ fn duplicates_only_among_live_top_level_attributes() {
     }))
     .validate()
     .expect("not duplicates");
-    assert_eq!(ev.attribute_count(), 3, "the soft-deleted one is not counted");
+    assert_eq!(
+        ev.attribute_count(),
+        3,
+        "the soft-deleted one is not counted"
+    );
 }
 
 #[test]

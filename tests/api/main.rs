@@ -15,6 +15,7 @@ mod auth;
 mod auth_keys;
 mod bootstrap;
 mod events;
+mod import;
 mod multinode;
 mod objects;
 mod openapi;

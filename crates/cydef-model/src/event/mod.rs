@@ -43,6 +43,16 @@ pub struct NewTagLink {
     pub relationship_type: Option<String>,
 }
 
+impl NewTagLink {
+    /// The colour to create the tag with: the one sent, else MISP's default
+    /// for the name.
+    pub fn colour_or_default(&self) -> String {
+        self.colour
+            .clone()
+            .unwrap_or_else(|| crate::tag::default_colour(&self.name))
+    }
+}
+
 /// A sighting to store with an attribute.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewSighting {

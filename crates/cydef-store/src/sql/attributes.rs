@@ -15,16 +15,6 @@ use super::{PgStore, SqliteStore};
 use crate::{AttributeStore, StoreError, StoreResult};
 
 /// MISP's colour for tags created without one.
-fn colour_for(t: &NewTagLink) -> String {
-    t.colour.clone().unwrap_or_else(|| {
-        if t.name.starts_with("misp-galaxy:") {
-            "#0088cc".to_owned()
-        } else {
-            "#ffffff".to_owned()
-        }
-    })
-}
-
 macro_rules! impl_attributes {
     ($store:ty, $db:ty) => {
         impl $store {
@@ -72,7 +62,7 @@ macro_rules! impl_attributes {
                 );
                 qb.push_values(tags, |mut b, t| {
                     b.push_bind(&t.name)
-                        .push_bind(colour_for(t))
+                        .push_bind(t.colour_or_default())
                         .push_bind(t.exportable)
                         .push_bind(t.hide_tag)
                         .push_bind(t.numerical_value)

@@ -44,10 +44,6 @@ struct AttrRow<'a> {
     object_id: Option<i64>,
 }
 
-fn is_galaxy_tag(name: &str) -> bool {
-    name.starts_with("misp-galaxy:")
-}
-
 /// Tags of the document, each name once, first occurrence wins.
 fn all_tags(ev: &NewEvent) -> Vec<&NewTagLink> {
     let mut seen = std::collections::HashSet::new();
@@ -94,11 +90,11 @@ macro_rules! impl_events {
                     );
                     qb.push_values(chunk, |mut b, t| {
                         b.push_bind(&t.name)
-                            .push_bind(t.colour.clone().unwrap_or_else(|| default_colour(&t.name)))
+                            .push_bind(t.colour_or_default())
                             .push_bind(t.exportable)
                             .push_bind(t.hide_tag)
                             .push_bind(t.numerical_value)
-                            .push_bind(is_galaxy_tag(&t.name));
+                            .push_bind(cydef_model::tag::is_galaxy(&t.name));
                     });
                     qb.push(" ON CONFLICT (name) DO NOTHING");
                     qb.build().execute(&mut **tx).await?;
@@ -649,15 +645,6 @@ macro_rules! impl_events {
             }
         }
     };
-}
-
-/// MISP's colour for tags created by import without one.
-fn default_colour(name: &str) -> String {
-    if is_galaxy_tag(name) {
-        "#0088cc".to_owned()
-    } else {
-        "#ffffff".to_owned()
-    }
 }
 
 impl_events!(SqliteStore, sqlx::Sqlite);

@@ -45,16 +45,6 @@ where
 }
 
 /// MISP's colour for tags created without one.
-fn tag_colour(t: &NewTagLink) -> String {
-    t.colour.clone().unwrap_or_else(|| {
-        if t.name.starts_with("misp-galaxy:") {
-            "#0088cc".to_owned()
-        } else {
-            "#ffffff".to_owned()
-        }
-    })
-}
-
 macro_rules! impl_objects {
     ($store:ty, $db:ty) => {
         impl $store {
@@ -144,7 +134,7 @@ macro_rules! impl_objects {
                     );
                     qb.push_values(chunk, |mut b, t| {
                         b.push_bind(&t.name)
-                            .push_bind(tag_colour(t))
+                            .push_bind(t.colour_or_default())
                             .push_bind(t.exportable)
                             .push_bind(t.hide_tag)
                             .push_bind(t.numerical_value)

@@ -2,8 +2,6 @@
 //! read, edit, soft delete and restore, hard delete. Every change touches the
 //! event (timestamp, unpublished, attribute count) in the same transaction.
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
 use cydef_model::event::{Attribute, NewAttribute, NewTagLink, TagLink};
 use cydef_model::EntityRef;
@@ -53,34 +51,11 @@ macro_rules! impl_attributes {
                 event_id: i64,
                 tags: &[NewTagLink],
             ) -> StoreResult<()> {
-                use sqlx::Row;
                 if tags.is_empty() {
                     return Ok(());
                 }
-                let mut qb: QueryBuilder<$db> = QueryBuilder::new(
-                    "INSERT INTO tags (name, colour, exportable, hide_tag, numerical_value, is_galaxy) ",
-                );
-                qb.push_values(tags, |mut b, t| {
-                    b.push_bind(&t.name)
-                        .push_bind(t.colour_or_default())
-                        .push_bind(t.exportable)
-                        .push_bind(t.hide_tag)
-                        .push_bind(t.numerical_value)
-                        .push_bind(t.name.starts_with("misp-galaxy:"));
-                });
-                qb.push(" ON CONFLICT (name) DO NOTHING");
-                qb.build().execute(&mut **tx).await?;
-                let mut sel: QueryBuilder<$db> =
-                    QueryBuilder::new("SELECT id, name FROM tags WHERE name IN (");
-                let mut sep = sel.separated(", ");
-                for t in tags {
-                    sep.push_bind(&t.name);
-                }
-                sel.push(")");
-                let mut ids = HashMap::new();
-                for r in sel.build().fetch_all(&mut **tx).await? {
-                    ids.insert(r.try_get::<String, _>("name")?, r.try_get::<i64, _>("id")?);
-                }
+                let refs: Vec<&NewTagLink> = tags.iter().collect();
+                let ids = Self::upsert_tag_ids(tx, &refs).await?;
                 let links: Vec<(i64, &NewTagLink)> = tags
                     .iter()
                     .filter_map(|t| ids.get(&t.name).map(|id| (*id, t)))

@@ -11,12 +11,9 @@ use cydef_model::EntityRef;
 use sqlx::QueryBuilder;
 
 use super::rows;
+use super::shared::CHUNK;
 use super::{PgStore, SqliteStore};
 use crate::{EventOwner, EventStore, Page, StoreError, StoreResult};
-
-/// Rows per multi-row INSERT: keeps every statement under SQLite's 32,766
-/// bound parameters (the widest insert here binds 18 columns).
-const CHUNK: usize = 1500;
 
 pub(crate) const EVENT_COLUMNS: &str = "id, uuid, org_id, orgc_id, user_id, info, date, \
      threat_level_id, analysis, distribution, sharing_group_id, published, publish_timestamp, \
@@ -76,40 +73,6 @@ macro_rules! impl_events {
                 rows.iter()
                     .map(|r| Ok((r.try_get::<String, _>("uuid")?, r.try_get::<i64, _>("id")?)))
                     .collect()
-            }
-
-            async fn tag_ids(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                tags: &[&NewTagLink],
-            ) -> StoreResult<HashMap<String, i64>> {
-                use sqlx::Row;
-                let mut ids = HashMap::new();
-                for chunk in tags.chunks(CHUNK) {
-                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(
-                        "INSERT INTO tags (name, colour, exportable, hide_tag, numerical_value, is_galaxy) ",
-                    );
-                    qb.push_values(chunk, |mut b, t| {
-                        b.push_bind(&t.name)
-                            .push_bind(t.colour_or_default())
-                            .push_bind(t.exportable)
-                            .push_bind(t.hide_tag)
-                            .push_bind(t.numerical_value)
-                            .push_bind(cydef_model::tag::is_galaxy(&t.name));
-                    });
-                    qb.push(" ON CONFLICT (name) DO NOTHING");
-                    qb.build().execute(&mut **tx).await?;
-                    let mut sel: QueryBuilder<$db> =
-                        QueryBuilder::new("SELECT id, name FROM tags WHERE name IN (");
-                    let mut sep = sel.separated(", ");
-                    for t in chunk {
-                        sep.push_bind(&t.name);
-                    }
-                    sel.push(")");
-                    for r in sel.build().fetch_all(&mut **tx).await? {
-                        ids.insert(r.try_get::<String, _>("name")?, r.try_get::<i64, _>("id")?);
-                    }
-                }
-                Ok(ids)
             }
         }
 
@@ -239,7 +202,7 @@ macro_rules! impl_events {
                 let tag_ids = if tags.is_empty() {
                     HashMap::new()
                 } else {
-                    Self::tag_ids(&mut tx, &tags).await?
+                    Self::upsert_tag_ids(&mut tx, &tags).await?
                 };
                 let event_links: Vec<(i64, &NewTagLink)> = ev
                     .tags

@@ -22,6 +22,7 @@ mod objects;
 mod orgs;
 mod roles;
 mod settings;
+mod shared;
 mod tags;
 mod users;
 

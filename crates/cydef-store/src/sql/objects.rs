@@ -84,7 +84,6 @@ macro_rules! impl_objects {
                 attrs: &[NewAttribute],
                 now: i64,
             ) -> StoreResult<()> {
-                use sqlx::Row;
                 for chunk in attrs.chunks(CHUNK) {
                     let mut qb: QueryBuilder<$db> = QueryBuilder::new(
                         "INSERT INTO attributes (uuid, event_id, object_id, object_relation, category, \
@@ -127,32 +126,7 @@ macro_rules! impl_objects {
                         names.push(t);
                     }
                 }
-                let mut tag_ids = HashMap::new();
-                for chunk in names.chunks(CHUNK) {
-                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(
-                        "INSERT INTO tags (name, colour, exportable, hide_tag, numerical_value, is_galaxy) ",
-                    );
-                    qb.push_values(chunk, |mut b, t| {
-                        b.push_bind(&t.name)
-                            .push_bind(t.colour_or_default())
-                            .push_bind(t.exportable)
-                            .push_bind(t.hide_tag)
-                            .push_bind(t.numerical_value)
-                            .push_bind(t.name.starts_with("misp-galaxy:"));
-                    });
-                    qb.push(" ON CONFLICT (name) DO NOTHING");
-                    qb.build().execute(&mut **tx).await?;
-                    let mut sel: QueryBuilder<$db> =
-                        QueryBuilder::new("SELECT id, name FROM tags WHERE name IN (");
-                    let mut sep = sel.separated(", ");
-                    for t in chunk {
-                        sep.push_bind(&t.name);
-                    }
-                    sel.push(")");
-                    for r in sel.build().fetch_all(&mut **tx).await? {
-                        tag_ids.insert(r.try_get::<String, _>("name")?, r.try_get::<i64, _>("id")?);
-                    }
-                }
+                let tag_ids = Self::upsert_tag_ids(tx, &names).await?;
                 let mut links: Vec<(i64, i64, &NewTagLink)> = Vec::new();
                 for a in tagged {
                     let aid: i64 = sqlx::query_scalar("SELECT id FROM attributes WHERE uuid = $1")

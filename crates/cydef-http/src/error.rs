@@ -12,6 +12,9 @@ use crate::request_url;
 pub const AUTH_FAILED: &str = "Authentication failed. Please make sure you pass the API key of an API enabled user along in the Authorization header.";
 /// MISP's answer to a disabled account.
 pub const ACCOUNT_DISABLED: &str = "Authentication failed. Your user account has been disabled.";
+/// MISP's answer when a user may not change an event's attributes, objects
+/// or tags (PyMISP falls back to a proposal on exactly this text).
+pub const NOT_PERMITTED: &str = "You do not have permission to do that.";
 /// MISP's answer when the role lacks a permission.
 pub const NO_PERMISSION: &str = "You do not have permission to use this functionality.";
 

@@ -26,7 +26,7 @@ use crate::AppState;
 pub(crate) const INVALID_ATTRIBUTE: &str = "Invalid attribute";
 /// MISP's answer when the caller may not change this event. PyMISP matches
 /// this exact text to fall back to proposals.
-pub(crate) const NOT_PERMITTED: &str = "You do not have permission to do that.";
+use crate::error::NOT_PERMITTED;
 /// MISP's answer to an edit whose timestamp is not newer than the stored one
 /// (the guard against sync loops).
 pub(crate) const NOT_NEWER: &str =

@@ -38,7 +38,7 @@ const INVALID_REFERENCE: &str = "Invalid object reference.";
 const INVALID_TARGET: &str = "Invalid target.";
 const TARGET_ELSEWHERE: &str =
     "Invalid target. Target has to be within the same event or extending it.";
-const NOT_PERMITTED: &str = "You do not have permission to do that.";
+use crate::error::NOT_PERMITTED;
 const EDIT_NOT_PERMITTED: &str = "Insufficient permissions to edit this object.";
 const NO_ATTRIBUTES: &str = "Could not save the object as no attributes were set.";
 const UUID_TAKEN: &str = "The UUID provided is not unique";

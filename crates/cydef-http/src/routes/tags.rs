@@ -32,7 +32,6 @@ const INVALID_ATTRIBUTE: &str = "Invalid attribute";
 const NAME_TAKEN: &str = "A similar name already exists.";
 const ORGC_ONLY: &str = "Cannot alter the tags of this data, only the organisation that has created the data (orgc) can modify global tags.";
 const EVENT_NO_PERMISSION: &str = "You don't have permission to do that.";
-const ATTRIBUTE_NO_PERMISSION: &str = "You do not have permission to do that.";
 
 // ---------------------------------------------------------------- views ---
 
@@ -1196,7 +1195,7 @@ pub async fn attribute_add_tag(
     let r = EntityRef::parse(&id).ok_or_else(|| ApiError::not_found(INVALID_ATTRIBUTE))?;
     let (attribute, event) = visible_attribute(&state, &user, r, INVALID_ATTRIBUTE).await?;
     if !may_tag(&user, &event, local) {
-        return Err(not_allowed(ATTRIBUTE_NO_PERMISSION));
+        return Err(not_allowed(crate::error::NOT_PERMITTED));
     }
     let relationship_type = relationship(input.relationship_type);
     let now = time_fmt::now();
@@ -1282,7 +1281,7 @@ pub async fn attribute_remove_tag(
     let target = attribute_target(&attribute);
     let link = state.store.find_tag_link(target, tag.id).await?;
     if !may_tag(&user, &event, link.as_ref().is_some_and(|l| l.local)) {
-        return Err(not_allowed(ATTRIBUTE_NO_PERMISSION));
+        return Err(not_allowed(crate::error::NOT_PERMITTED));
     }
     if link.is_none() {
         return Ok(TagActionBody::refused(

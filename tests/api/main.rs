@@ -14,6 +14,7 @@ mod attributes;
 mod auth;
 mod auth_keys;
 mod bootstrap;
+mod event_edit;
 mod events;
 mod import;
 mod multinode;

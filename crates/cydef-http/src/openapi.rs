@@ -8,8 +8,8 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::routes::{
-    attributes, auth_keys, events, health, login, object_templates, objects, organisations, roles,
-    servers, tags, users,
+    attributes, auth_keys, event_edit, events, health, login, object_templates, objects,
+    organisations, roles, servers, tags, users,
 };
 
 #[derive(OpenApi)]
@@ -48,6 +48,7 @@ use crate::routes::{
         auth_keys::edit,
         auth_keys::delete,
         events::add,
+        event_edit::edit,
         events::view,
         events::delete,
         events::publish,

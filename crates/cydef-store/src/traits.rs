@@ -174,6 +174,7 @@ pub trait Store:
     + AttributeStore
     + TagStore
     + ObjectStore
+    + EventEditStore
     + Send
     + Sync
 {
@@ -520,4 +521,22 @@ pub trait ObjectStore {
         &self,
         key: &cydef_model::object_template::TemplateKey,
     ) -> StoreResult<Option<cydef_model::object_template::StoredObjectTemplate>>;
+}
+
+/// Editing an event with a MISP document (`events/edit`).
+#[async_trait]
+pub trait EventEditStore {
+    /// Applies a planned edit in one transaction: the event's fields (its
+    /// `timestamp` the edit's or `now`; `publish_timestamp` set to `now` when
+    /// the edit publishes a change), changed parts updated by id, new parts
+    /// inserted, tags, sightings and proposals added (`org_id` owns new
+    /// sightings and proposals), `attribute_count` recounted. A UUID in use
+    /// elsewhere or a duplicate attribute is a `Conflict` and writes nothing.
+    async fn edit_event(
+        &self,
+        event_id: i64,
+        edit: &cydef_model::event::edit::EventEdit,
+        org_id: i64,
+        now: i64,
+    ) -> StoreResult<()>;
 }

@@ -6,6 +6,7 @@
 //! transaction as the change (see `AttributeStore`).
 
 use actix_web::{web, HttpRequest, HttpResponse};
+use cydef_model::event::edit::overlay_attribute;
 use cydef_model::event::input::AttributeIn;
 use cydef_model::event::{Attribute, Event, NewAttribute, Rejection, DUPLICATE_ATTRIBUTE};
 use cydef_model::{flex, time_fmt, EntityRef};
@@ -372,32 +373,6 @@ async fn head(state: web::Data<AppState>, user: Authed, id: web::Path<String>) -
     }
 }
 
-/// The stored attribute with the request's editable fields laid over it.
-fn merge(stored: &Attribute, req: AttributeIn) -> AttributeIn {
-    AttributeIn {
-        uuid: Some(stored.uuid.clone()),
-        attr_type: req.attr_type.or_else(|| Some(stored.attr_type.clone())),
-        category: req.category.or_else(|| Some(stored.category.clone())),
-        value: req.value.or_else(|| Some(stored.value())),
-        to_ids: req.to_ids.or(Some(stored.to_ids)),
-        comment: req.comment.or_else(|| Some(stored.comment.clone())),
-        distribution: req.distribution.or(Some(stored.distribution)),
-        sharing_group_id: req.sharing_group_id.or(Some(stored.sharing_group_id)),
-        timestamp: req.timestamp,
-        deleted: req.deleted.or(Some(false)),
-        disable_correlation: req.disable_correlation.or(Some(stored.disable_correlation)),
-        object_relation: stored.object_relation.clone(),
-        first_seen: req
-            .first_seen
-            .or_else(|| stored.first_seen.clone().map(Value::String)),
-        last_seen: req
-            .last_seen
-            .or_else(|| stored.last_seen.clone().map(Value::String)),
-        data: stored.data.clone(),
-        ..AttributeIn::default()
-    }
-}
-
 /// Changes an attribute: any of `value`, `type`, `category`, `to_ids`,
 /// `comment`, `distribution`, `sharing_group_id`, `first_seen`, `last_seen`,
 /// `disable_correlation`, `deleted`; others keep their values. A `timestamp`
@@ -432,7 +407,7 @@ pub async fn edit(
         return Err(ApiError::MethodNotAllowed(NOT_NEWER.into()));
     }
     let fail = |errors| ApiError::save_failed_with("Could not edit Attribute", errors, None);
-    let new = merge(&stored, req)
+    let new = overlay_attribute(&stored, &req)
         .validate(stored.object_id.is_some())
         .map_err(|r| fail(field_errors(&r)))?;
     let updated = match state

@@ -49,7 +49,7 @@ pub(crate) fn read_document(bytes: &[u8]) -> ApiResult<Vec<EventIn>> {
 }
 
 /// `errors` for a refused document: `{"Attribute[3]": {"value": ["…"], "uuid": "…"}}`.
-fn rejection_errors(rejections: &[Rejection]) -> Value {
+pub(crate) fn rejection_errors(rejections: &[Rejection]) -> Value {
     let mut errors = Map::new();
     for r in rejections {
         let entry = errors
@@ -665,9 +665,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(add)),
         )
         .service(
-            resource("/events/{id}")
+            bulk_resource("/events/edit/{id}")
+                .route(web::post().to(super::event_edit::edit))
+                .route(web::put().to(super::event_edit::edit)),
+        )
+        .service(
+            bulk_resource("/events/{id}")
                 .route(web::get().to(view))
                 .route(web::head().to(head))
+                .route(web::put().to(super::event_edit::edit))
+                .route(web::post().to(super::event_edit::edit))
                 .route(web::delete().to(delete)),
         )
         .service(resource("/event_blocklists/index").route(web::get().to(blocklist_index)))

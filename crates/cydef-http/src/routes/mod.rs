@@ -8,6 +8,7 @@ use crate::normalize::NamedParams;
 
 pub mod attributes;
 pub mod auth_keys;
+pub mod event_edit;
 pub mod events;
 pub mod health;
 pub mod login;

@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 
 use actix_web::{web, HttpRequest, HttpResponse};
+use cydef_model::event::edit::{attribute_differs, overlay_attribute};
 use cydef_model::event::input::{AttributeIn, ObjectIn};
 use cydef_model::event::{
     Attribute, Event, MispObject, NewAttribute, NewEvent, NewObject, NewReference, Rejection,
@@ -486,49 +487,6 @@ async fn head(state: web::Data<AppState>, user: Authed, id: web::Path<String>) -
 }
 
 /// `req` with the stored attribute's values where it gives none.
-fn merge_attribute(stored: &Attribute, req: &AttributeIn) -> AttributeIn {
-    let req = req.clone();
-    AttributeIn {
-        uuid: Some(stored.uuid.clone()),
-        attr_type: req.attr_type.or_else(|| Some(stored.attr_type.clone())),
-        category: req.category.or_else(|| Some(stored.category.clone())),
-        value: req.value.or_else(|| Some(stored.value())),
-        to_ids: req.to_ids.or(Some(stored.to_ids)),
-        comment: req.comment.or_else(|| Some(stored.comment.clone())),
-        distribution: req.distribution.or(Some(stored.distribution)),
-        sharing_group_id: req.sharing_group_id.or(Some(stored.sharing_group_id)),
-        timestamp: None,
-        deleted: req.deleted.or(Some(stored.deleted)),
-        disable_correlation: req.disable_correlation.or(Some(stored.disable_correlation)),
-        object_relation: req
-            .object_relation
-            .or_else(|| stored.object_relation.clone()),
-        first_seen: req
-            .first_seen
-            .or_else(|| stored.first_seen.clone().map(Value::String)),
-        last_seen: req
-            .last_seen
-            .or_else(|| stored.last_seen.clone().map(Value::String)),
-        data: req.data.or_else(|| stored.data.clone()),
-        ..AttributeIn::default()
-    }
-}
-
-fn differs(stored: &Attribute, new: &NewAttribute) -> bool {
-    stored.object_relation != new.object_relation
-        || stored.category != new.category
-        || stored.attr_type != new.attr_type
-        || stored.value1 != new.value1
-        || stored.value2 != new.value2
-        || stored.to_ids != new.to_ids
-        || stored.comment != new.comment
-        || stored.distribution != new.distribution
-        || stored.sharing_group_id != new.sharing_group_id.unwrap_or(0)
-        || stored.deleted != new.deleted
-        || stored.disable_correlation != new.disable_correlation
-        || stored.first_seen != new.first_seen
-        || stored.last_seen != new.last_seen
-}
 
 /// Changes an object, as MISP's `objects/edit`: `comment`,
 /// `template_version`, `distribution`, `sharing_group_id`, `first_seen` and
@@ -577,7 +535,10 @@ pub async fn edit(
                 .and_then(|u| uuid::Uuid::parse_str(u.trim()).ok())
                 .and_then(|u| by_uuid.get(u.hyphenated().to_string().as_str()).copied());
             match known {
-                Some(s) => merge_attribute(s, a),
+                Some(s) => AttributeIn {
+                    timestamp: None,
+                    ..overlay_attribute(s, a)
+                },
                 None => a.clone(),
             }
         })
@@ -604,7 +565,7 @@ pub async fn edit(
         match by_uuid.get(a.uuid.as_str()) {
             Some(s) => {
                 mentioned.push(s.id);
-                if differs(s, a) {
+                if attribute_differs(s, a) {
                     edit.changed.push((s.id, a.clone()));
                 }
             }

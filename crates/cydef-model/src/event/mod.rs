@@ -6,6 +6,7 @@
 //! checked. Policy: a document with any invalid part is refused whole, with
 //! every reason listed; nothing of it is stored.
 
+pub mod edit;
 pub mod input;
 pub mod stored;
 

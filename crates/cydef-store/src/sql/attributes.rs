@@ -3,16 +3,14 @@
 //! event (timestamp, unpublished, attribute count) in the same transaction.
 
 use async_trait::async_trait;
-use cydef_model::event::{Attribute, NewAttribute, NewTagLink, TagLink};
+use cydef_model::event::{Attribute, NewAttribute, TagLink};
 use cydef_model::EntityRef;
-use sqlx::QueryBuilder;
 
 use super::events::{ATTRIBUTE_COLUMNS, TAG_COLUMNS};
 use super::rows;
 use super::{PgStore, SqliteStore};
 use crate::{AttributeStore, StoreError, StoreResult};
 
-/// MISP's colour for tags created without one.
 macro_rules! impl_attributes {
     ($store:ty, $db:ty) => {
         impl $store {
@@ -25,15 +23,7 @@ macro_rules! impl_attributes {
                 object_id: Option<i64>,
                 now: i64,
             ) -> StoreResult<()> {
-                sqlx::query(
-                    "UPDATE events SET timestamp = $1, published = FALSE, attribute_count = \
-                     (SELECT COUNT(*) FROM attributes WHERE event_id = $2 AND deleted = FALSE) \
-                     WHERE id = $2",
-                )
-                .bind(now)
-                .bind(event_id)
-                .execute(&mut **tx)
-                .await?;
+                Self::touch_event(tx, event_id, now).await?;
                 if let Some(oid) = object_id {
                     sqlx::query("UPDATE objects SET timestamp = $1 WHERE id = $2")
                         .bind(now)
@@ -41,40 +31,6 @@ macro_rules! impl_attributes {
                         .execute(&mut **tx)
                         .await?;
                 }
-                Ok(())
-            }
-
-            /// Attaches tags (created by name when missing) to an attribute.
-            async fn attr_link_tags(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                attribute_id: i64,
-                event_id: i64,
-                tags: &[NewTagLink],
-            ) -> StoreResult<()> {
-                if tags.is_empty() {
-                    return Ok(());
-                }
-                let refs: Vec<&NewTagLink> = tags.iter().collect();
-                let ids = Self::upsert_tag_ids(tx, &refs).await?;
-                let links: Vec<(i64, &NewTagLink)> = tags
-                    .iter()
-                    .filter_map(|t| ids.get(&t.name).map(|id| (*id, t)))
-                    .collect();
-                if links.is_empty() {
-                    return Ok(());
-                }
-                let mut qb: QueryBuilder<$db> = QueryBuilder::new(
-                    "INSERT INTO attribute_tags (attribute_id, event_id, tag_id, local, relationship_type) ",
-                );
-                qb.push_values(&links, |mut b, (tag_id, t)| {
-                    b.push_bind(attribute_id)
-                        .push_bind(event_id)
-                        .push_bind(*tag_id)
-                        .push_bind(t.local)
-                        .push_bind(&t.relationship_type);
-                });
-                qb.push(" ON CONFLICT (attribute_id, tag_id) DO NOTHING");
-                qb.build().execute(&mut **tx).await?;
                 Ok(())
             }
 
@@ -91,25 +47,6 @@ macro_rules! impl_attributes {
                 found.ok_or(StoreError::NotFound)
             }
 
-            /// What deleting an attribute does to what points at it: references
-            /// to it are marked deleted, proposals on it dropped.
-            async fn attr_on_delete(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                id: i64,
-            ) -> StoreResult<()> {
-                sqlx::query(
-                    "UPDATE object_references SET deleted = TRUE \
-                     WHERE referenced_type = 0 AND referenced_id = $1",
-                )
-                .bind(id)
-                .execute(&mut **tx)
-                .await?;
-                sqlx::query("DELETE FROM shadow_attributes WHERE old_id = $1")
-                    .bind(id)
-                    .execute(&mut **tx)
-                    .await?;
-                Ok(())
-            }
         }
 
         #[async_trait]
@@ -162,7 +99,7 @@ macro_rules! impl_attributes {
                     match row {
                         Some(row) => {
                             let stored = rows::attribute(&row)?;
-                            Self::attr_link_tags(&mut tx, stored.id, event_id, &a.tags).await?;
+                            Self::tag_attributes(&mut tx, event_id, &[(stored.id, a.tags.as_slice())]).await?;
                             stored_any = true;
                             out.push(Ok(stored));
                         }
@@ -231,32 +168,10 @@ macro_rules! impl_attributes {
             ) -> StoreResult<Attribute> {
                 let mut tx = self.pool.begin().await?;
                 let (event_id, object_id) = Self::attr_owner(&mut tx, id).await?;
-                let row = sqlx::query(&format!(
-                    "UPDATE attributes SET category = $1, type = $2, value1 = $3, value2 = $4, \
-                     to_ids = $5, comment = $6, distribution = $7, sharing_group_id = $8, \
-                     disable_correlation = $9, first_seen = $10, last_seen = $11, deleted = $12, \
-                     timestamp = $13 WHERE id = $14 RETURNING {ATTRIBUTE_COLUMNS}"
-                ))
-                .bind(&a.category)
-                .bind(&a.attr_type)
-                .bind(&a.value1)
-                .bind(&a.value2)
-                .bind(a.to_ids)
-                .bind(&a.comment)
-                .bind(a.distribution)
-                .bind(a.sharing_group_id.unwrap_or(0))
-                .bind(a.disable_correlation)
-                .bind(&a.first_seen)
-                .bind(&a.last_seen)
-                .bind(a.deleted)
-                .bind(a.timestamp.unwrap_or(now))
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(|e| StoreError::from_db(e, "value"))?;
+                let row = Self::update_attribute_row(&mut tx, id, a, now).await?;
                 let stored = rows::attribute(&row.ok_or(StoreError::NotFound)?)?;
                 if a.deleted {
-                    Self::attr_on_delete(&mut tx, id).await?;
+                    Self::on_attribute_deleted(&mut tx, id).await?;
                 }
                 Self::attr_touch_event(&mut tx, event_id, object_id, now).await?;
                 tx.commit().await?;
@@ -283,7 +198,7 @@ macro_rules! impl_attributes {
                 .map_err(|e| StoreError::from_db(e, "value"))?;
                 let stored = rows::attribute(&row.ok_or(StoreError::NotFound)?)?;
                 if deleted {
-                    Self::attr_on_delete(&mut tx, id).await?;
+                    Self::on_attribute_deleted(&mut tx, id).await?;
                 }
                 Self::attr_touch_event(&mut tx, event_id, object_id, now).await?;
                 tx.commit().await?;

@@ -3,17 +3,15 @@
 
 use std::collections::HashMap;
 
-use async_trait::async_trait;
-use cydef_model::event::{
-    BlocklistEntry, Event, EventContents, NewAttribute, NewEvent, NewTagLink,
-};
-use cydef_model::EntityRef;
-use sqlx::QueryBuilder;
-
 use super::rows;
-use super::shared::CHUNK;
+use super::write::AttrRow;
 use super::{PgStore, SqliteStore};
 use crate::{EventOwner, EventStore, Page, StoreError, StoreResult};
+use async_trait::async_trait;
+use cydef_model::event::{
+    BlocklistEntry, Event, EventContents, NewAttribute, NewEvent, NewObject, NewTagLink,
+};
+use cydef_model::EntityRef;
 
 pub(crate) const EVENT_COLUMNS: &str = "id, uuid, org_id, orgc_id, user_id, info, date, \
      threat_level_id, analysis, distribution, sharing_group_id, published, publish_timestamp, \
@@ -35,12 +33,6 @@ pub(crate) const TAG_COLUMNS: &str = "t.id AS tag_id, t.name AS tag_name, t.colo
      t.org_id AS tag_org_id, t.user_id AS tag_user_id, t.hide_tag, t.numerical_value, t.is_galaxy, \
      t.is_custom_galaxy, t.local_only";
 
-/// An attribute to insert, with the object it belongs to.
-struct AttrRow<'a> {
-    a: &'a NewAttribute,
-    object_id: Option<i64>,
-}
-
 /// Tags of the document, each name once, first occurrence wins.
 fn all_tags(ev: &NewEvent) -> Vec<&NewTagLink> {
     let mut seen = std::collections::HashSet::new();
@@ -58,24 +50,6 @@ fn all_tags(ev: &NewEvent) -> Vec<&NewTagLink> {
 
 macro_rules! impl_events {
     ($store:ty, $db:ty) => {
-        impl $store {
-            /// `SELECT id, uuid FROM {table} WHERE event_id = $1` as a map.
-            async fn uuid_map(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                table: &str,
-                event_id: i64,
-            ) -> StoreResult<HashMap<String, i64>> {
-                use sqlx::Row;
-                let rows = sqlx::query(&format!("SELECT id, uuid FROM {table} WHERE event_id = $1"))
-                    .bind(event_id)
-                    .fetch_all(&mut **tx)
-                    .await?;
-                rows.iter()
-                    .map(|r| Ok((r.try_get::<String, _>("uuid")?, r.try_get::<i64, _>("id")?)))
-                    .collect()
-            }
-        }
-
         #[async_trait]
         impl EventStore for $store {
             async fn create_event(
@@ -113,85 +87,21 @@ macro_rules! impl_events {
                 .map_err(|e| StoreError::from_db(e, "uuid"))?;
 
                 // Objects first: attributes point at them.
-                for chunk in ev.objects.chunks(CHUNK) {
-                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(
-                        "INSERT INTO objects (uuid, event_id, name, meta_category, description, \
-                         template_uuid, template_version, comment, distribution, sharing_group_id, \
-                         timestamp, deleted, first_seen, last_seen) ",
-                    );
-                    qb.push_values(chunk, |mut b, o| {
-                        b.push_bind(&o.uuid)
-                            .push_bind(event_id)
-                            .push_bind(&o.name)
-                            .push_bind(&o.meta_category)
-                            .push_bind(&o.description)
-                            .push_bind(&o.template_uuid)
-                            .push_bind(&o.template_version)
-                            .push_bind(&o.comment)
-                            .push_bind(o.distribution)
-                            .push_bind(o.sharing_group_id.unwrap_or(0))
-                            .push_bind(o.timestamp.unwrap_or(now))
-                            .push_bind(o.deleted)
-                            .push_bind(&o.first_seen)
-                            .push_bind(&o.last_seen);
-                    });
-                    qb.build()
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(|e| StoreError::from_db(e, "object_uuid"))?;
-                }
+                let objects: Vec<&NewObject> = ev.objects.iter().collect();
+                Self::insert_objects(&mut tx, event_id, &objects, now).await?;
                 let object_ids = if ev.objects.is_empty() {
                     HashMap::new()
                 } else {
                     Self::uuid_map(&mut tx, "objects", event_id).await?
                 };
 
-                let mut attrs: Vec<AttrRow<'_>> = ev
-                    .attributes
-                    .iter()
-                    .map(|a| AttrRow { a, object_id: None })
-                    .collect();
+                let mut attrs: Vec<AttrRow<'_>> =
+                    ev.attributes.iter().map(|a| (None, a)).collect();
                 for o in &ev.objects {
                     let oid = object_ids.get(&o.uuid).copied();
-                    attrs.extend(o.attributes.iter().map(|a| AttrRow { a, object_id: oid }));
+                    attrs.extend(o.attributes.iter().map(|a| (oid, a)));
                 }
-                for chunk in attrs.chunks(CHUNK) {
-                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(
-                        "INSERT INTO attributes (uuid, event_id, object_id, object_relation, category, \
-                         type, value1, value2, to_ids, comment, distribution, sharing_group_id, \
-                         timestamp, deleted, disable_correlation, first_seen, last_seen, data) ",
-                    );
-                    qb.push_values(chunk, |mut b, r| {
-                        let a = r.a;
-                        b.push_bind(&a.uuid)
-                            .push_bind(event_id)
-                            .push_bind(r.object_id)
-                            .push_bind(&a.object_relation)
-                            .push_bind(&a.category)
-                            .push_bind(&a.attr_type)
-                            .push_bind(&a.value1)
-                            .push_bind(&a.value2)
-                            .push_bind(a.to_ids)
-                            .push_bind(&a.comment)
-                            .push_bind(a.distribution)
-                            .push_bind(a.sharing_group_id.unwrap_or(0))
-                            .push_bind(a.timestamp.unwrap_or(now))
-                            .push_bind(a.deleted)
-                            .push_bind(a.disable_correlation)
-                            .push_bind(&a.first_seen)
-                            .push_bind(&a.last_seen)
-                            .push_bind(&a.data);
-                    });
-                    qb.build().execute(&mut *tx).await.map_err(|e| {
-                        let text = e.to_string();
-                        match StoreError::from_db(e, "attribute_uuid") {
-                            StoreError::Conflict(_) if text.contains("no_duplicates") => {
-                                StoreError::Conflict("value")
-                            }
-                            other => other,
-                        }
-                    })?;
-                }
+                Self::insert_attributes(&mut tx, event_id, &attrs, now).await?;
                 let attr_ids = if attrs.is_empty() {
                     HashMap::new()
                 } else {
@@ -209,63 +119,26 @@ macro_rules! impl_events {
                     .iter()
                     .filter_map(|t| tag_ids.get(&t.name).map(|id| (*id, t)))
                     .collect();
-                for chunk in event_links.chunks(CHUNK) {
-                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(
-                        "INSERT INTO event_tags (event_id, tag_id, local, relationship_type) ",
-                    );
-                    qb.push_values(chunk, |mut b, (tag_id, t)| {
-                        b.push_bind(event_id)
-                            .push_bind(*tag_id)
-                            .push_bind(t.local)
-                            .push_bind(&t.relationship_type);
-                    });
-                    qb.build().execute(&mut *tx).await?;
-                }
-                let attr_links: Vec<(i64, i64, &NewTagLink)> = attrs
+                Self::link_event_tags(&mut tx, event_id, &event_links).await?;
+                let stored_attrs: Vec<(i64, &NewAttribute)> = attrs
                     .iter()
-                    .filter_map(|r| attr_ids.get(&r.a.uuid).map(|id| (*id, r.a)))
+                    .filter_map(|(_, a)| attr_ids.get(&a.uuid).map(|id| (*id, *a)))
+                    .collect();
+                let attr_links: Vec<(i64, i64, &NewTagLink)> = stored_attrs
+                    .iter()
                     .flat_map(|(aid, a)| {
                         a.tags
                             .iter()
-                            .filter_map(|t| tag_ids.get(&t.name).map(|tid| (aid, *tid, t)))
-                            .collect::<Vec<_>>()
+                            .filter_map(|t| tag_ids.get(&t.name).map(|tid| (*aid, *tid, t)))
                     })
                     .collect();
-                for chunk in attr_links.chunks(CHUNK) {
-                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(
-                        "INSERT INTO attribute_tags (attribute_id, event_id, tag_id, local, relationship_type) ",
-                    );
-                    qb.push_values(chunk, |mut b, (aid, tid, t)| {
-                        b.push_bind(*aid)
-                            .push_bind(event_id)
-                            .push_bind(*tid)
-                            .push_bind(t.local)
-                            .push_bind(&t.relationship_type);
-                    });
-                    qb.build().execute(&mut *tx).await?;
-                }
+                Self::link_attribute_tags(&mut tx, event_id, &attr_links).await?;
 
-                let sightings: Vec<(i64, &cydef_model::event::NewSighting)> = attrs
+                let sightings: Vec<(i64, &cydef_model::event::NewSighting)> = stored_attrs
                     .iter()
-                    .filter_map(|r| attr_ids.get(&r.a.uuid).map(|id| (*id, r.a)))
-                    .flat_map(|(aid, a)| a.sightings.iter().map(move |s| (aid, s)))
+                    .flat_map(|(aid, a)| a.sightings.iter().map(move |s| (*aid, s)))
                     .collect();
-                for chunk in sightings.chunks(CHUNK) {
-                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(
-                        "INSERT INTO sightings (uuid, attribute_id, event_id, org_id, date_sighting, source, type) ",
-                    );
-                    qb.push_values(chunk, |mut b, (aid, s)| {
-                        b.push_bind(&s.uuid)
-                            .push_bind(*aid)
-                            .push_bind(event_id)
-                            .push_bind(owner.org_id)
-                            .push_bind(s.date_sighting)
-                            .push_bind(&s.source)
-                            .push_bind(s.sighting_type);
-                    });
-                    qb.push(" ON CONFLICT (uuid) DO NOTHING");
-                    qb.build().execute(&mut *tx).await?;
-                }
+                Self::insert_sightings(&mut tx, event_id, owner.org_id, &sightings).await?;
 
                 let references: Vec<(i64, &cydef_model::event::NewReference)> = ev
                     .objects
@@ -273,83 +146,12 @@ macro_rules! impl_events {
                     .filter_map(|o| object_ids.get(&o.uuid).map(|id| (*id, o)))
                     .flat_map(|(oid, o)| o.references.iter().map(move |r| (oid, r)))
                     .collect();
-                for chunk in references.chunks(CHUNK) {
-                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(
-                        "INSERT INTO object_references (uuid, event_id, object_id, referenced_uuid, \
-                         referenced_type, referenced_id, relationship_type, comment, timestamp, deleted) ",
-                    );
-                    qb.push_values(chunk, |mut b, (oid, r)| {
-                        let (rtype, rid) = match (
-                            attr_ids.get(&r.referenced_uuid),
-                            object_ids.get(&r.referenced_uuid),
-                        ) {
-                            (Some(id), _) => (Some(0_i64), *id),
-                            (None, Some(id)) => (Some(1_i64), *id),
-                            (None, None) => (None, 0),
-                        };
-                        b.push_bind(&r.uuid)
-                            .push_bind(event_id)
-                            .push_bind(*oid)
-                            .push_bind(&r.referenced_uuid)
-                            .push_bind(rtype)
-                            .push_bind(rid)
-                            .push_bind(&r.relationship_type)
-                            .push_bind(&r.comment)
-                            .push_bind(r.timestamp.unwrap_or(now))
-                            .push_bind(r.deleted);
-                    });
-                    qb.build()
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(|e| StoreError::from_db(e, "reference_uuid"))?;
-                }
-
-                for chunk in ev.proposals.chunks(CHUNK) {
-                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(
-                        "INSERT INTO shadow_attributes (uuid, event_id, org_id, category, type, value1, \
-                         value2, to_ids, comment, timestamp, proposal_to_delete) ",
-                    );
-                    qb.push_values(chunk, |mut b, p| {
-                        let (v1, v2) = cydef_model::attribute_value::split_composite(&p.attr_type, &p.value)
-                            .unwrap_or_else(|| (p.value.clone(), String::new()));
-                        b.push_bind(&p.uuid)
-                            .push_bind(event_id)
-                            .push_bind(owner.org_id)
-                            .push_bind(&p.category)
-                            .push_bind(&p.attr_type)
-                            .push_bind(v1)
-                            .push_bind(v2)
-                            .push_bind(p.to_ids)
-                            .push_bind(&p.comment)
-                            .push_bind(p.timestamp.unwrap_or(now))
-                            .push_bind(p.proposal_to_delete);
-                    });
-                    qb.build()
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(|e| StoreError::from_db(e, "proposal_uuid"))?;
-                }
-
-                for chunk in ev.reports.chunks(CHUNK) {
-                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(
-                        "INSERT INTO event_reports (uuid, event_id, name, content, distribution, \
-                         sharing_group_id, timestamp, deleted) ",
-                    );
-                    qb.push_values(chunk, |mut b, r| {
-                        b.push_bind(&r.uuid)
-                            .push_bind(event_id)
-                            .push_bind(&r.name)
-                            .push_bind(&r.content)
-                            .push_bind(r.distribution)
-                            .push_bind(r.sharing_group_id.unwrap_or(0))
-                            .push_bind(r.timestamp.unwrap_or(now))
-                            .push_bind(r.deleted);
-                    });
-                    qb.build()
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(|e| StoreError::from_db(e, "report_uuid"))?;
-                }
+                Self::insert_references(&mut tx, event_id, &references, &attr_ids, &object_ids, now)
+                    .await?;
+                Self::insert_proposals(&mut tx, event_id, owner.org_id, &ev.proposals, false, now)
+                    .await?;
+                let reports: Vec<&cydef_model::event::NewReport> = ev.reports.iter().collect();
+                Self::insert_reports(&mut tx, event_id, &reports, now).await?;
 
                 tx.commit().await?;
                 Ok(event_id)

@@ -17,6 +17,7 @@ mod rows;
 mod attributes;
 mod auth_keys;
 mod bootstrap;
+mod event_edit;
 mod events;
 mod objects;
 mod orgs;
@@ -25,6 +26,7 @@ mod settings;
 mod shared;
 mod tags;
 mod users;
+mod write;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");

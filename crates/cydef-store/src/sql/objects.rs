@@ -16,12 +16,10 @@ use sqlx::{ColumnIndex, QueryBuilder};
 
 use super::events::{ATTRIBUTE_COLUMNS, OBJECT_COLUMNS, REFERENCE_COLUMNS, TAG_COLUMNS};
 use super::rows::{self, DbRow};
+use super::shared::CHUNK;
+use super::write::AttrRow;
 use super::{PgStore, SqliteStore};
 use crate::{ObjectEdit, ObjectStore, ReferenceTarget, StoreError, StoreResult, TemplateLoad};
-
-/// Rows per multi-row INSERT (18 columns for attributes: well under SQLite's
-/// bound-parameter limit).
-const CHUNK: usize = 1000;
 
 const TEMPLATE_COLUMNS: &str = "id, uuid, name, version, description, meta_category, \
      requirements, definition, fixed, active";
@@ -44,7 +42,6 @@ where
     })
 }
 
-/// MISP's colour for tags created without one.
 macro_rules! impl_objects {
     ($store:ty, $db:ty) => {
         impl $store {
@@ -63,16 +60,7 @@ macro_rules! impl_objects {
                         .execute(&mut **tx)
                         .await?;
                 }
-                sqlx::query(
-                    "UPDATE events SET timestamp = $1, published = FALSE, attribute_count = \
-                     (SELECT COUNT(*) FROM attributes WHERE event_id = $2 AND deleted = FALSE) \
-                     WHERE id = $2",
-                )
-                .bind(now)
-                .bind(event_id)
-                .execute(&mut **tx)
-                .await?;
-                Ok(())
+                Self::touch_event(tx, event_id, now).await
             }
 
             /// Inserts attributes of an object; `Conflict("attribute_uuid")`
@@ -84,76 +72,24 @@ macro_rules! impl_objects {
                 attrs: &[NewAttribute],
                 now: i64,
             ) -> StoreResult<()> {
-                for chunk in attrs.chunks(CHUNK) {
-                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(
-                        "INSERT INTO attributes (uuid, event_id, object_id, object_relation, category, \
-                         type, value1, value2, to_ids, comment, distribution, sharing_group_id, \
-                         timestamp, deleted, disable_correlation, first_seen, last_seen, data) ",
-                    );
-                    qb.push_values(chunk, |mut b, a| {
-                        b.push_bind(&a.uuid)
-                            .push_bind(event_id)
-                            .push_bind(object_id)
-                            .push_bind(&a.object_relation)
-                            .push_bind(&a.category)
-                            .push_bind(&a.attr_type)
-                            .push_bind(&a.value1)
-                            .push_bind(&a.value2)
-                            .push_bind(a.to_ids)
-                            .push_bind(&a.comment)
-                            .push_bind(a.distribution)
-                            .push_bind(a.sharing_group_id.unwrap_or(0))
-                            .push_bind(a.timestamp.unwrap_or(now))
-                            .push_bind(a.deleted)
-                            .push_bind(a.disable_correlation)
-                            .push_bind(&a.first_seen)
-                            .push_bind(&a.last_seen)
-                            .push_bind(&a.data);
-                    });
-                    qb.build()
-                        .execute(&mut **tx)
-                        .await
-                        .map_err(|e| StoreError::from_db(e, "attribute_uuid"))?;
-                }
-                let tagged: Vec<&NewAttribute> = attrs.iter().filter(|a| !a.tags.is_empty()).collect();
-                if tagged.is_empty() {
+                let rows: Vec<AttrRow<'_>> = attrs.iter().map(|a| (Some(object_id), a)).collect();
+                Self::insert_attributes(tx, event_id, &rows, now).await?;
+                if attrs.iter().all(|a| a.tags.is_empty()) {
                     return Ok(());
                 }
-                // Tags by name, created when missing.
-                let mut names: Vec<&NewTagLink> = Vec::new();
-                for t in tagged.iter().flat_map(|a| a.tags.iter()) {
-                    if !names.iter().any(|n| n.name == t.name) {
-                        names.push(t);
-                    }
-                }
-                let tag_ids = Self::upsert_tag_ids(tx, &names).await?;
-                let mut links: Vec<(i64, i64, &NewTagLink)> = Vec::new();
-                for a in tagged {
-                    let aid: i64 = sqlx::query_scalar("SELECT id FROM attributes WHERE uuid = $1")
-                        .bind(&a.uuid)
-                        .fetch_one(&mut **tx)
-                        .await?;
-                    for t in &a.tags {
-                        if let Some(tid) = tag_ids.get(&t.name) {
-                            links.push((aid, *tid, t));
-                        }
-                    }
-                }
-                for chunk in links.chunks(CHUNK) {
-                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(
-                        "INSERT INTO attribute_tags (attribute_id, event_id, tag_id, local, relationship_type) ",
-                    );
-                    qb.push_values(chunk, |mut b, (aid, tid, t)| {
-                        b.push_bind(*aid)
-                            .push_bind(event_id)
-                            .push_bind(*tid)
-                            .push_bind(t.local)
-                            .push_bind(&t.relationship_type);
-                    });
-                    qb.push(" ON CONFLICT (attribute_id, tag_id) DO NOTHING");
-                    qb.build().execute(&mut **tx).await?;
-                }
-                Ok(())
+                let ids: HashMap<String, i64> =
+                    sqlx::query_as::<_, (String, i64)>("SELECT uuid, id FROM attributes WHERE object_id = $1")
+                        .bind(object_id)
+                        .fetch_all(&mut **tx)
+                        .await?
+                        .into_iter()
+                        .collect();
+                let tagged: Vec<(i64, &[NewTagLink])> = attrs
+                    .iter()
+                    .filter(|a| !a.tags.is_empty())
+                    .filter_map(|a| ids.get(&a.uuid).map(|id| (*id, a.tags.as_slice())))
+                    .collect();
+                Self::tag_attributes(tx, event_id, &tagged).await
             }
 
             async fn obj_event_of(
@@ -295,31 +231,7 @@ macro_rules! impl_objects {
                 .execute(&mut *tx)
                 .await?;
                 for (id, a) in &edit.changed {
-                    sqlx::query(
-                        "UPDATE attributes SET object_relation = $1, category = $2, type = $3, \
-                         value1 = $4, value2 = $5, to_ids = $6, comment = $7, distribution = $8, \
-                         sharing_group_id = $9, timestamp = $10, deleted = $11, \
-                         disable_correlation = $12, first_seen = $13, last_seen = $14 \
-                         WHERE id = $15 AND object_id = $16",
-                    )
-                    .bind(&a.object_relation)
-                    .bind(&a.category)
-                    .bind(&a.attr_type)
-                    .bind(&a.value1)
-                    .bind(&a.value2)
-                    .bind(a.to_ids)
-                    .bind(&a.comment)
-                    .bind(a.distribution)
-                    .bind(a.sharing_group_id.unwrap_or(0))
-                    .bind(now)
-                    .bind(a.deleted)
-                    .bind(a.disable_correlation)
-                    .bind(&a.first_seen)
-                    .bind(&a.last_seen)
-                    .bind(*id)
-                    .bind(object_id)
-                    .execute(&mut *tx)
-                    .await?;
+                    Self::update_attribute_row(&mut tx, *id, a, now).await?;
                 }
                 Self::obj_insert_attributes(&mut tx, event_id, object_id, &edit.added, now).await?;
                 let mut removed = edit.removed.clone();

@@ -109,16 +109,7 @@ macro_rules! impl_event_edit {
                 let attr_ids = Self::uuid_map(&mut tx, "attributes", event_id).await?;
 
                 // Tags on the event and on the written attributes.
-                let event_tags: Vec<&NewTagLink> = ev.tags.iter().collect();
-                if !event_tags.is_empty() {
-                    let ids = Self::upsert_tag_ids(&mut tx, &event_tags).await?;
-                    let links: Vec<(i64, &NewTagLink)> = ev
-                        .tags
-                        .iter()
-                        .filter_map(|t| ids.get(&t.name).map(|id| (*id, t)))
-                        .collect();
-                    Self::link_event_tags(&mut tx, event_id, &links).await?;
-                }
+                Self::tag_event(&mut tx, event_id, &ev.tags).await?;
                 let written: Vec<(i64, &NewAttribute)> = all
                     .iter()
                     .filter_map(|(_, a)| attr_ids.get(&a.uuid).map(|id| (*id, *a)))

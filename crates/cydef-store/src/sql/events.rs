@@ -33,21 +33,6 @@ pub(crate) const TAG_COLUMNS: &str = "t.id AS tag_id, t.name AS tag_name, t.colo
      t.org_id AS tag_org_id, t.user_id AS tag_user_id, t.hide_tag, t.numerical_value, t.is_galaxy, \
      t.is_custom_galaxy, t.local_only";
 
-/// Tags of the document, each name once, first occurrence wins.
-fn all_tags(ev: &NewEvent) -> Vec<&NewTagLink> {
-    let mut seen = std::collections::HashSet::new();
-    ev.tags
-        .iter()
-        .chain(ev.attributes.iter().flat_map(|a| a.tags.iter()))
-        .chain(
-            ev.objects
-                .iter()
-                .flat_map(|o| o.attributes.iter().flat_map(|a| a.tags.iter())),
-        )
-        .filter(|t| seen.insert(t.name.as_str()))
-        .collect()
-}
-
 macro_rules! impl_events {
     ($store:ty, $db:ty) => {
         #[async_trait]
@@ -108,31 +93,17 @@ macro_rules! impl_events {
                     Self::uuid_map(&mut tx, "attributes", event_id).await?
                 };
 
-                let tags = all_tags(ev);
-                let tag_ids = if tags.is_empty() {
-                    HashMap::new()
-                } else {
-                    Self::upsert_tag_ids(&mut tx, &tags).await?
-                };
-                let event_links: Vec<(i64, &NewTagLink)> = ev
-                    .tags
-                    .iter()
-                    .filter_map(|t| tag_ids.get(&t.name).map(|id| (*id, t)))
-                    .collect();
-                Self::link_event_tags(&mut tx, event_id, &event_links).await?;
+                Self::tag_event(&mut tx, event_id, &ev.tags).await?;
                 let stored_attrs: Vec<(i64, &NewAttribute)> = attrs
                     .iter()
                     .filter_map(|(_, a)| attr_ids.get(&a.uuid).map(|id| (*id, *a)))
                     .collect();
-                let attr_links: Vec<(i64, i64, &NewTagLink)> = stored_attrs
+                let tagged: Vec<(i64, &[NewTagLink])> = stored_attrs
                     .iter()
-                    .flat_map(|(aid, a)| {
-                        a.tags
-                            .iter()
-                            .filter_map(|t| tag_ids.get(&t.name).map(|tid| (*aid, *tid, t)))
-                    })
+                    .filter(|(_, a)| !a.tags.is_empty())
+                    .map(|(id, a)| (*id, a.tags.as_slice()))
                     .collect();
-                Self::link_attribute_tags(&mut tx, event_id, &attr_links).await?;
+                Self::tag_attributes(&mut tx, event_id, &tagged).await?;
 
                 let sightings: Vec<(i64, &cydef_model::event::NewSighting)> = stored_attrs
                     .iter()

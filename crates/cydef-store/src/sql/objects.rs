@@ -168,29 +168,11 @@ macro_rules! impl_objects {
                 if exists.is_none() {
                     return Err(StoreError::NotFound);
                 }
-                let object_id: i64 = sqlx::query_scalar(
-                    "INSERT INTO objects (uuid, event_id, name, meta_category, description, \
-                     template_uuid, template_version, comment, distribution, sharing_group_id, \
-                     timestamp, deleted, first_seen, last_seen) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
-                )
-                .bind(&o.uuid)
-                .bind(event_id)
-                .bind(&o.name)
-                .bind(&o.meta_category)
-                .bind(&o.description)
-                .bind(&o.template_uuid)
-                .bind(&o.template_version)
-                .bind(&o.comment)
-                .bind(o.distribution)
-                .bind(o.sharing_group_id.unwrap_or(0))
-                .bind(o.timestamp.unwrap_or(now))
-                .bind(o.deleted)
-                .bind(&o.first_seen)
-                .bind(&o.last_seen)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(|e| StoreError::from_db(e, "object_uuid"))?;
+                Self::insert_objects(&mut tx, event_id, &[o], now).await?;
+                let object_id: i64 = sqlx::query_scalar("SELECT id FROM objects WHERE uuid = $1")
+                    .bind(&o.uuid)
+                    .fetch_one(&mut *tx)
+                    .await?;
                 Self::obj_insert_attributes(&mut tx, event_id, object_id, &o.attributes, now).await?;
                 Self::obj_touch(&mut tx, event_id, None, now).await?;
                 tx.commit().await?;

@@ -256,6 +256,24 @@ macro_rules! impl_write {
                 Ok(())
             }
 
+            /// Tags of the event, each created if missing and attached.
+            pub(crate) async fn tag_event(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                event_id: i64,
+                tags: &[NewTagLink],
+            ) -> StoreResult<()> {
+                if tags.is_empty() {
+                    return Ok(());
+                }
+                let names: Vec<&NewTagLink> = tags.iter().collect();
+                let ids = Self::upsert_tag_ids(tx, &names).await?;
+                let links: Vec<(i64, &NewTagLink)> = tags
+                    .iter()
+                    .filter_map(|t| ids.get(&t.name).map(|id| (*id, t)))
+                    .collect();
+                Self::link_event_tags(tx, event_id, &links).await
+            }
+
             /// Attaches tags to attributes: `(attribute id, tag id, link)`.
             pub(crate) async fn link_attribute_tags(
                 tx: &mut sqlx::Transaction<'_, $db>,

@@ -7,15 +7,20 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use cydef_http::ingest::{self, Importer, Outcome};
-use cydef_model::event::parse_events;
+use cydef_model::event::edit::{plan_edit, EditRefusal};
+use cydef_model::event::{parse_events, EventIn, Rejection};
 use cydef_model::role::Permission;
+use cydef_model::{time_fmt, EntityRef};
 use cydef_store::Store;
 
 /// What an import did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Summary {
     pub created: usize,
-    /// Already stored (same UUID): left as they are.
+    /// Already stored and older than the file: updated with MISP's edit
+    /// rules (as a feed pull does).
+    pub updated: usize,
+    /// Already stored, and the file is not newer: left as they are.
     pub skipped_existing: usize,
     pub skipped_blocklisted: usize,
     pub failed: usize,
@@ -77,10 +82,11 @@ fn draw(done: usize, total: usize, s: &Summary) {
     let width = 30;
     let filled = (done * width).checked_div(total).unwrap_or(width);
     eprint!(
-        "\r[{}{}] {done}/{total}  created {}  skipped {}  failed {}",
+        "\r[{}{}] {done}/{total}  created {}  updated {}  skipped {}  failed {}",
         "#".repeat(filled),
         "-".repeat(width - filled),
         s.created,
+        s.updated,
         s.skipped_existing + s.skipped_blocklisted,
         s.failed
     );
@@ -101,12 +107,15 @@ pub async fn run(store: &dyn Store, paths: &[PathBuf], progress: bool) -> anyhow
             Ok(outcomes) => {
                 for (outcome, attributes) in outcomes {
                     match outcome {
-                        Outcome::Created(_) => {
+                        FileOutcome::Stored(Outcome::Created(_)) => {
                             summary.created += 1;
                             summary.attributes += attributes;
                         }
-                        Outcome::Exists(_) => summary.skipped_existing += 1,
-                        Outcome::Blocklisted => summary.skipped_blocklisted += 1,
+                        FileOutcome::Updated => summary.updated += 1,
+                        FileOutcome::Stored(Outcome::Exists(_)) => summary.skipped_existing += 1,
+                        FileOutcome::Stored(Outcome::Blocklisted) => {
+                            summary.skipped_blocklisted += 1
+                        }
                     }
                 }
             }
@@ -128,25 +137,67 @@ pub async fn run(store: &dyn Store, paths: &[PathBuf], progress: bool) -> anyhow
     Ok(summary)
 }
 
+/// What became of one event of a file.
+enum FileOutcome {
+    Stored(Outcome),
+    Updated,
+}
+
+/// Updates the stored event `id` with `doc` when the document is newer (it
+/// has a `timestamp` above the stored one), with the rules of
+/// `events/edit`; returns whether it did.
+async fn update_if_newer(
+    store: &dyn Store,
+    who: &Importer,
+    id: i64,
+    doc: &EventIn,
+) -> anyhow::Result<bool> {
+    if doc.timestamp.is_none() {
+        return Ok(false);
+    }
+    let stored = store.find_event(EntityRef::Id(id)).await?;
+    let contents = store.event_contents(id).await?;
+    match plan_edit(&stored, &contents, doc) {
+        Err(EditRefusal::NotNewer) => Ok(false),
+        Err(EditRefusal::Rejected(r)) => Err(anyhow::anyhow!("update refused: {}", reasons(&r))),
+        Ok(plan) => {
+            store
+                .edit_event(id, &plan, who.org_id, time_fmt::now())
+                .await?;
+            Ok(true)
+        }
+    }
+}
+
+fn reasons(rejections: &[Rejection]) -> String {
+    rejections
+        .iter()
+        .map(|r| format!("{} {}: {}", r.path, r.field, r.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 async fn import_file(
     store: &dyn Store,
     who: &Importer,
     file: &Path,
-) -> anyhow::Result<Vec<(Outcome, usize)>> {
+) -> anyhow::Result<Vec<(FileOutcome, usize)>> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let value: serde_json::Value = serde_json::from_slice(&bytes).context("not JSON")?;
     let docs = parse_events(value).map_err(|e| anyhow::anyhow!(e.0))?;
     let mut out = Vec::new();
     for doc in docs {
-        let ev = doc.validate().map_err(|rejections| {
-            let reasons: Vec<String> = rejections
-                .iter()
-                .map(|r| format!("{} {}: {}", r.path, r.field, r.message))
-                .collect();
-            anyhow::anyhow!("refused: {}", reasons.join("; "))
-        })?;
+        let ev = doc
+            .validate()
+            .map_err(|r| anyhow::anyhow!("refused: {}", reasons(&r)))?;
         let count = ev.attribute_count();
-        out.push((ingest::import(store, who, ev).await?, count));
+        let outcome = match ingest::import(store, who, ev).await? {
+            Outcome::Exists(id) if update_if_newer(store, who, id, &doc).await? => {
+                FileOutcome::Updated
+            }
+            other => FileOutcome::Stored(other),
+        };
+        out.push((outcome, count));
     }
     Ok(out)
 }

@@ -80,8 +80,8 @@ fn import(paths: Vec<std::path::PathBuf>) -> anyhow::Result<()> {
         let summary = cydef::import::run(store.as_ref(), &paths, true).await?;
         let secs = started.elapsed().as_secs_f64();
         println!(
-            "created {} events ({} attributes), skipped {} already present and {} blocklisted, {} failed, in {:.2} s",
-            summary.created, summary.attributes, summary.skipped_existing, summary.skipped_blocklisted, summary.failed, secs
+            "created {} events ({} attributes), updated {}, skipped {} already present and {} blocklisted, {} failed, in {:.2} s",
+            summary.created, summary.attributes, summary.updated, summary.skipped_existing, summary.skipped_blocklisted, summary.failed, secs
         );
         store.close().await;
         if summary.failed > 0 {

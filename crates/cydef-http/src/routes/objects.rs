@@ -486,8 +486,6 @@ async fn head(state: web::Data<AppState>, user: Authed, id: web::Path<String>) -
     }
 }
 
-/// `req` with the stored attribute's values where it gives none.
-
 /// Changes an object, as MISP's `objects/edit`: `comment`,
 /// `template_version`, `distribution`, `sharing_group_id`, `first_seen` and
 /// `last_seen` when given; attributes matched by UUID are updated, new ones

@@ -684,4 +684,37 @@ api_tests!(
     other_org_may_view_not_change,
     invalid_ids_are_not_found,
     rest_add_with_event_id_in_body,
+    concurrent_writes_to_one_event_all_succeed,
 );
+
+/// Writers that read before they write (attribute add and edit check the
+/// event first) must queue, not fail, when they meet: on SQLite a deferred
+/// transaction would fail at once with SQLITE_BUSY_SNAPSHOT.
+async fn concurrent_writes_to_one_event_all_succeed(app: TestApp) {
+    let r = app
+        .post(
+            "/events/add",
+            &app.admin_key,
+            json!({"Event": {"info": "many writers"}}),
+        )
+        .await;
+    let id = s(&r.expect(200)["Event"]["id"]);
+    let writes = (0..24).map(|i| {
+        let app = &app;
+        let id = id.clone();
+        async move {
+            app.post(
+                &format!("/attributes/add/{id}"),
+                &app.admin_key,
+                json!({"type": "ip-dst", "value": format!("198.51.100.{i}")}),
+            )
+            .await
+        }
+    });
+    let answers = futures_util::future::join_all(writes).await;
+    for r in &answers {
+        r.expect(200);
+    }
+    let ev = app.get(&format!("/events/view/{id}"), &app.admin_key).await;
+    assert_eq!(ev.expect(200)["Event"]["attribute_count"], "24");
+}

@@ -240,7 +240,20 @@ async fn an_invalid_part_refuses_the_whole_edit(app: TestApp) {
         errors["Attribute"]["value"][0],
         "A similar attribute already exists for this event."
     );
-    // Nothing of either edit was written.
+    // A report without a name, as eventReports/add refuses it.
+    let r = app
+        .post(
+            &format!("/events/edit/{id}"),
+            ADMIN_KEY,
+            json!({"Event": {"EventReport": [{"name": " ", "content": "c"}]}}),
+        )
+        .await;
+    let errors = r.expect_save_failed("Could not edit Event");
+    assert_eq!(
+        errors["EventReport[0]"]["name"][0],
+        "This field cannot be left blank"
+    );
+    // Nothing of any of these edits was written.
     let after = view(&app, &id).await;
     assert_eq!(after["info"], "before");
     assert_eq!(by_uuid(&after, A1)["value"], "10.0.0.1");

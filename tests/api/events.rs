@@ -533,13 +533,24 @@ async fn other_organisations_see_only_what_is_shared(app: TestApp) {
 async fn hidden_parts_do_not_leak(app: TestApp) {
     let org_b = app.create_org("Org B").await;
     let (_, key_b) = app.create_user("b@example.test", &org_b, 3).await;
+    // A sharing group org B is not in.
+    let sg = app
+        .post(
+            "/sharing_groups/add",
+            ADMIN_KEY,
+            json!({"SharingGroup": {"name": "admins only"}}),
+        )
+        .await;
+    let sg_id: i64 = s(&sg.expect(200)["SharingGroup"]["id"])
+        .parse()
+        .expect("numeric id");
     let r = app
         .post(
             "/events/add",
             ADMIN_KEY,
             json!({"Event": {"info": "mixed", "distribution": 1,
                 "Attribute": [
-                    {"type": "ip-dst", "value": "192.0.2.1", "distribution": 4, "sharing_group_id": 1},
+                    {"type": "ip-dst", "value": "192.0.2.1", "distribution": 4, "sharing_group_id": sg_id},
                     {"type": "ip-dst", "value": "192.0.2.2", "distribution": 0},
                     {"type": "ip-dst", "value": "192.0.2.3", "distribution": 5},
                     {"type": "ip-dst", "value": "192.0.2.4", "distribution": 5, "deleted": true}

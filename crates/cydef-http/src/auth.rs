@@ -155,6 +155,20 @@ flag_requirement! {
     CanTag => Tagger,
     /// Creating and editing tags (`perm_tag_editor`).
     CanEditTags => TagEditor,
+    /// Creating and changing sharing groups (`perm_sharing_group`).
+    CanSharingGroup => SharingGroup,
+    /// Recording sightings (`perm_sighting`).
+    CanSight => Sighting,
+}
+
+/// Deleting sightings: `perm_sighting` and `perm_modify_org`, as MISP's ACL
+/// requires; which sightings is checked by the handler (the organisation's own).
+pub struct CanDeleteSightings;
+impl Requirement for CanDeleteSightings {
+    const DESCRIPTION: &'static str = "perm_sighting and perm_modify_org";
+    fn allows(u: &AuthUser) -> bool {
+        u.has(Permission::Sighting) && u.has(Permission::ModifyOrg)
+    }
 }
 
 /// The extractor: authenticates the request and checks `R`. Failing

@@ -183,3 +183,38 @@ pub fn success_body(message: &str, id: Option<i64>) -> Value {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Middleware: an error answer that is not JSON (actix's own, e.g. a body
+/// over the size limit or a malformed header) becomes MISP's error body with
+/// the same status, so that every error a client sees has one shape.
+pub async fn json_errors(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<
+    actix_web::dev::ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>,
+    actix_web::Error,
+> {
+    use actix_web::body::BodySize;
+    let res = next.call(req).await?;
+    let status = res.status();
+    let is_json = res
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let has_body = !matches!(
+        res.response().body().size(),
+        BodySize::None | BodySize::Sized(0)
+    );
+    if !(status.is_client_error() || status.is_server_error()) || is_json || !has_body {
+        return Ok(res.map_into_left_body());
+    }
+    let message = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "The request body is too large.",
+        StatusCode::INTERNAL_SERVER_ERROR => "An Internal Error Has Occurred.",
+        other => other.canonical_reason().unwrap_or("Error"),
+    };
+    let request = res.request().clone();
+    let replaced = HttpResponse::build(status).json(message_body(message, &request_url()));
+    Ok(actix_web::dev::ServiceResponse::new(request, replaced).map_into_right_body())
+}

@@ -13,6 +13,7 @@ pub mod ingest;
 pub mod normalize;
 pub mod openapi;
 mod routes;
+mod sharing;
 pub mod views;
 pub mod wire;
 
@@ -69,6 +70,7 @@ pub fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> 
             .configure(routes::configure)
             .configure(openapi::configure)
             .default_service(web::to(not_found))
+            .wrap(from_fn(error::json_errors))
             .wrap(from_fn(normalize::misp_paths))
             .wrap(Compress::default())
             .wrap(TracingLogger::default())

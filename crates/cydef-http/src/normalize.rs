@@ -31,17 +31,25 @@ const CONTROLLERS: &[&str] = &[
     "organisations",
     "roles",
     "servers",
+    "sharing_groups",
     "tags",
     "users",
+    "sightings",
+    "event_reports",
 ];
 
 /// Actions whose canonical spelling is camelCase, as MISP names them.
 const ACTIONS: &[&str] = &[
+    "addOrg",
+    "addServer",
     "addTag",
     "attachTagToObject",
     "describeTypes",
     "getPyMISPVersion",
     "getVersion",
+    "listSightings",
+    "removeOrg",
+    "removeServer",
     "removeTag",
     "removeTagFromObject",
     "restSearch",

@@ -9,8 +9,9 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::routes::{
     attributes, auth_keys, event_edit, events, health, login, object_templates, objects,
-    organisations, roles, servers, tags, users,
+    organisations, roles, search, servers, sharing_groups, tags, users,
 };
+use crate::routes::{event_reports, sightings};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -37,6 +38,15 @@ use crate::routes::{
         organisations::add,
         organisations::edit,
         organisations::delete,
+        sharing_groups::index,
+        sharing_groups::view,
+        sharing_groups::add,
+        sharing_groups::edit,
+        sharing_groups::delete,
+        sharing_groups::add_org,
+        sharing_groups::remove_org,
+        sharing_groups::add_server,
+        sharing_groups::remove_server,
         roles::index,
         roles::view,
         roles::add,
@@ -85,6 +95,21 @@ use crate::routes::{
         object_templates::index,
         object_templates::view,
         object_templates::update,
+        search::attributes_search,
+        search::events_search,
+        search::objects_search,
+        search::legacy_export,
+        sightings::add,
+        sightings::index,
+        sightings::list_sightings,
+        sightings::delete,
+        sightings::rest_search,
+        event_reports::add,
+        event_reports::view,
+        event_reports::edit,
+        event_reports::delete,
+        event_reports::restore,
+        event_reports::index,
     ),
     modifiers(&Security),
     tags(
@@ -94,11 +119,15 @@ use crate::routes::{
         (name = "Attributes", description = "Attributes: add, view, edit, delete, restore; attribute types"),
         (name = "Users", description = "User accounts"),
         (name = "Organisations", description = "Organisations"),
+        (name = "Sharing groups", description = "Sharing groups and their member organisations and servers"),
         (name = "Roles", description = "Roles and permission flags"),
         (name = "Auth keys", description = "MISP API keys"),
         (name = "Events", description = "Events and everything in them"),
         (name = "Objects", description = "MISP objects, object references and object templates"),
         (name = "Tags", description = "Tags, and tagging events and attributes"),
+        (name = "Search", description = "restSearch over attributes, events and objects (MISP's filters; JSON export)"),
+        (name = "Sightings", description = "Sightings of attributes: add, list, delete, restSearch (MISP's default sighting policy)"),
+        (name = "Event reports", description = "Markdown reports attached to events"),
     )
 )]
 pub struct ApiDoc;

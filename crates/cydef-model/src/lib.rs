@@ -16,6 +16,8 @@ pub mod object_template;
 pub mod org;
 pub mod password;
 pub mod role;
+pub mod search;
+pub mod sharing_group;
 pub mod tag;
 pub mod time_fmt;
 pub mod types;

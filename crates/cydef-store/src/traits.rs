@@ -175,6 +175,11 @@ pub trait Store:
     + TagStore
     + ObjectStore
     + EventEditStore
+    + EventReadStore
+    + SearchStore
+    + SightingStore
+    + ReportStore
+    + SharingGroupStore
     + Send
     + Sync
 {
@@ -539,4 +544,400 @@ pub trait EventEditStore {
         org_id: i64,
         now: i64,
     ) -> StoreResult<()>;
+}
+
+/// Which parts of an event a read returns.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PartFilter {
+    /// Only parts shared beyond the owning organisation: distribution 1–3,
+    /// and 5 (the event's own).
+    pub shared_only: bool,
+    /// Leave out soft-deleted parts.
+    pub live_only: bool,
+}
+
+/// Where a page of an event's attributes starts. The event view reads the
+/// top-level attributes first, by id, then the attributes inside objects,
+/// by object and id (the order in which the view shows them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttributeCursor {
+    /// Top-level attributes with an id above `after_id` (0: from the first).
+    TopLevel { after_id: i64 },
+    /// Attributes in objects after (`after_object_id`, `after_id`)
+    /// ((0, 0): from the first).
+    InObjects { after_object_id: i64, after_id: i64 },
+}
+
+/// An attribute with its tags (in the order they were attached) and its
+/// sightings (by id).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttributeEntry {
+    pub attribute: cydef_model::event::Attribute,
+    pub tags: Vec<AttributeTag>,
+    pub sightings: Vec<cydef_model::event::Sighting>,
+}
+
+/// A tag attached to an attribute, by id: the tags themselves are read once
+/// per event ([`EventParts::attribute_tags`]), not once per attachment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttributeTag {
+    pub tag_id: i64,
+    pub local: bool,
+    pub relationship_type: Option<String>,
+}
+
+/// Everything in an event but its attributes, each list in id order. These
+/// are read whole: they are few next to the attributes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EventParts {
+    pub objects: Vec<cydef_model::event::MispObject>,
+    pub references: Vec<cydef_model::event::ObjectReference>,
+    pub event_tags: Vec<cydef_model::event::TagLink>,
+    /// Every tag attached to an attribute of the event, once, by id.
+    pub attribute_tags: Vec<cydef_model::event::Tag>,
+    /// Proposals on the event itself (`old_id` 0), not those on attributes.
+    pub proposals: Vec<cydef_model::event::Proposal>,
+    pub reports: Vec<cydef_model::event::Report>,
+}
+
+/// The reads of the event view, which streams events of any size: the
+/// attributes come in keyset-paged batches, so memory stays flat.
+#[async_trait]
+pub trait EventReadStore {
+    /// How many attributes to read per batch on this backend.
+    fn attribute_batch(&self) -> i64;
+    /// The event's objects, references, tags, proposals and reports.
+    async fn event_parts(&self, event_id: i64) -> StoreResult<EventParts>;
+    /// Up to `limit` attributes after `cursor` that pass `filter`, in view
+    /// order, with their tags and sightings. Fewer than `limit` means that
+    /// the cursor's part (top-level or in objects) is exhausted. Attributes in
+    /// objects are returned whatever their object's distribution or state.
+    async fn attribute_page(
+        &self,
+        event_id: i64,
+        cursor: AttributeCursor,
+        filter: PartFilter,
+        limit: i64,
+    ) -> StoreResult<Vec<AttributeEntry>>;
+    /// The number of attributes another organisation sees in the event:
+    /// live shared ones, top-level or in live shared objects.
+    async fn shared_attribute_count(&self, event_id: i64) -> StoreResult<i64>;
+}
+
+/// Who is reading: site admins see everything; others what the visibility
+/// rule (`sql/visibility.rs`) lets their organisation see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Viewer {
+    pub org_id: i64,
+    pub site_admin: bool,
+}
+
+/// A page of attribute search results with what their view needs.
+#[derive(Debug, Clone, Default)]
+pub struct AttributeHits {
+    /// Matches in all pages.
+    pub total: i64,
+    /// This page, in id order.
+    pub attributes: Vec<cydef_model::event::Attribute>,
+    /// The events of this page's attributes.
+    pub events: Vec<cydef_model::event::Event>,
+    /// Tags of this page's attributes (`target_id` is the attribute).
+    pub attribute_tags: Vec<cydef_model::event::TagLink>,
+    /// Tags of their events (`target_id` is the event).
+    pub event_tags: Vec<cydef_model::event::TagLink>,
+}
+
+/// A page of event search results.
+#[derive(Debug, Clone, Default)]
+pub struct EventHits {
+    /// Matches in all pages.
+    pub total: i64,
+    /// This page. `attribute_count` counts what the viewer may see.
+    pub events: Vec<cydef_model::event::Event>,
+}
+
+/// A page of object search results with their visible attributes.
+#[derive(Debug, Clone, Default)]
+pub struct ObjectHits {
+    /// Matches in all pages.
+    pub total: i64,
+    /// This page, in id order.
+    pub objects: Vec<cydef_model::event::MispObject>,
+    /// The visible attributes of this page's objects, in id order.
+    pub attributes: Vec<cydef_model::event::Attribute>,
+    /// Their tags (`target_id` is the attribute).
+    pub attribute_tags: Vec<cydef_model::event::TagLink>,
+}
+
+/// MISP's restSearch and events index. Each search is one filtered statement
+/// (plus a count) whose visibility condition comes from `sql/visibility.rs`:
+/// nothing the viewer may not see is matched, counted or returned.
+#[async_trait]
+pub trait SearchStore {
+    /// Attributes matching the search, ordered by id and paged.
+    async fn search_attributes(
+        &self,
+        q: &cydef_model::search::SearchRequest,
+        viewer: &Viewer,
+    ) -> StoreResult<AttributeHits>;
+    /// Events matching the search (an event matches attribute filters when
+    /// one of its visible attributes does), ordered by id, or as `sort` and
+    /// `direction` say (newest first when `newest_first` and no sort is given).
+    async fn search_events(
+        &self,
+        q: &cydef_model::search::SearchRequest,
+        viewer: &Viewer,
+        newest_first: bool,
+    ) -> StoreResult<EventHits>;
+    /// Objects matching the search (an object matches attribute filters
+    /// when one of its visible attributes does), ordered by id and paged.
+    async fn search_objects(
+        &self,
+        q: &cydef_model::search::SearchRequest,
+        viewer: &Viewer,
+    ) -> StoreResult<ObjectHits>;
+    /// Tags of the given events (`target_id` is the event), for the index.
+    async fn tags_of_events(
+        &self,
+        event_ids: &[i64],
+    ) -> StoreResult<Vec<cydef_model::event::TagLink>>;
+}
+
+/// Which attributes a sighting is recorded on (`sightings/add`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SightingTarget {
+    /// Attributes by id (MISP accepts `1|2|3` lists).
+    Ids(Vec<i64>),
+    Uuid(String),
+    /// Every attribute whose value (either half of a composite) is one of these.
+    Values(Vec<String>),
+}
+
+/// A sighting to record for an organisation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SightingRecord {
+    pub org_id: i64,
+    pub date_sighting: i64,
+    pub source: String,
+    /// 0 sighting, 1 false positive, 2 expiration.
+    pub sighting_type: i64,
+}
+
+/// Filters of a sighting read; all given ones must hold. `Some(vec![])`
+/// matches nothing (a filter that named only unknown entities).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SightingFilter {
+    pub attribute_ids: Option<Vec<i64>>,
+    pub attribute_uuids: Option<Vec<String>>,
+    pub event_ids: Option<Vec<i64>>,
+    pub org_ids: Option<Vec<i64>>,
+    pub not_org_ids: Vec<i64>,
+    pub types: Option<Vec<i64>>,
+    pub sources: Option<Vec<String>>,
+    /// Inclusive bounds on `date_sighting`.
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    /// Newest `date_sighting` first (MISP's `listSightings`); otherwise by id.
+    pub newest_first: bool,
+}
+
+/// Sightings with the attributes and events they are on.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SightingHits {
+    pub sightings: Vec<cydef_model::event::Sighting>,
+    pub attributes: Vec<cydef_model::event::Attribute>,
+    pub events: Vec<cydef_model::event::Event>,
+}
+
+/// Sightings (`sightings/*`). Every read applies the visibility rule of
+/// `sql/visibility.rs` to the sighted attribute, and MISP's default sighting
+/// policy (`Plugin.Sightings_policy` 0): the organisations that own the event
+/// see every sighting of it; others see only their own organisation's.
+/// Recording a sighting sets the event's `sighting_timestamp`, and nothing
+/// else of the event.
+#[async_trait]
+pub trait SightingStore {
+    /// The live attributes the viewer may see that the target names, by id.
+    async fn sightable_attributes(
+        &self,
+        target: &SightingTarget,
+        viewer: &Viewer,
+    ) -> StoreResult<Vec<cydef_model::event::Attribute>>;
+    /// Records one sighting per attribute in one transaction and sets their
+    /// events' `sighting_timestamp` to `now`. An expiration (type 2) replaces
+    /// the organisation's earlier expiration of the same attribute, as in MISP.
+    async fn add_sightings(
+        &self,
+        attributes: &[cydef_model::event::Attribute],
+        record: &SightingRecord,
+        now: i64,
+    ) -> StoreResult<Vec<cydef_model::event::Sighting>>;
+    /// A sighting by id or UUID, without access checks.
+    async fn get_sighting(&self, r: EntityRef) -> StoreResult<cydef_model::event::Sighting>;
+    async fn delete_sighting(&self, id: i64) -> StoreResult<()>;
+    /// The sightings matching `filter` that the viewer may see.
+    async fn find_sightings(
+        &self,
+        filter: &SightingFilter,
+        viewer: &Viewer,
+    ) -> StoreResult<SightingHits>;
+}
+
+/// The editable fields of an event report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportFields {
+    pub name: String,
+    pub content: String,
+    pub distribution: i64,
+    pub sharing_group_id: i64,
+}
+
+/// Filters of the event-report index.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportFilter {
+    pub event_id: Option<i64>,
+    /// `Some(false)` live reports only, `Some(true)` deleted ones only,
+    /// `None` both. Deleted reports are only ever shown to the organisations
+    /// owning the event.
+    pub deleted: Option<bool>,
+    /// Case-insensitive substring of the name or content, or the id or UUID.
+    pub search: Option<String>,
+}
+
+/// Event reports (`eventReports/*`). Every change sets the event's
+/// `timestamp` to `now` and unpublishes it, in the same transaction.
+#[async_trait]
+pub trait ReportStore {
+    /// `Conflict("uuid")` when the UUID is in use.
+    async fn add_report(
+        &self,
+        event_id: i64,
+        uuid: &str,
+        fields: &ReportFields,
+        now: i64,
+    ) -> StoreResult<cydef_model::event::Report>;
+    /// A report by id or UUID, deleted or not.
+    async fn get_report(&self, r: EntityRef) -> StoreResult<cydef_model::event::Report>;
+    /// Replaces the editable fields; the report's timestamp becomes `now`.
+    async fn update_report(
+        &self,
+        id: i64,
+        fields: &ReportFields,
+        now: i64,
+    ) -> StoreResult<cydef_model::event::Report>;
+    /// Soft-deletes or restores a report (its timestamp becomes `now`).
+    async fn set_report_deleted(
+        &self,
+        id: i64,
+        deleted: bool,
+        now: i64,
+    ) -> StoreResult<cydef_model::event::Report>;
+    async fn hard_delete_report(&self, id: i64, now: i64) -> StoreResult<()>;
+    /// Reports the viewer may see that match `filter`, by id: those of the
+    /// viewer's events, and of other visible events those of distribution 1,
+    /// 2, 3 or 5 that are not deleted.
+    async fn list_reports(
+        &self,
+        filter: &ReportFilter,
+        viewer: &Viewer,
+    ) -> StoreResult<Vec<cydef_model::event::Report>>;
+}
+
+/// The fields `update_sharing_group` changes; `None` keeps the stored value.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SharingGroupPatch {
+    pub name: Option<String>,
+    pub releasability: Option<String>,
+    pub description: Option<String>,
+    pub active: Option<bool>,
+    pub roaming: Option<bool>,
+}
+
+/// A new sharing group's owner: the creator organisation and the user who
+/// made it (MISP's `org_id` and `sync_user_id`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SharingGroupOwner {
+    pub org_id: i64,
+    pub user_id: i64,
+}
+
+/// Sharing groups and their members (`sharing_groups`, `sharing_group_orgs`,
+/// `sharing_group_servers`). Members are `(org_id, extend)` and
+/// `(server_id, all_orgs)` pairs; server 0 is this instance. Who may see a
+/// group is MISP's `checkIfAuthorised`: site admins, the creator
+/// organisation, member organisations, and everyone when the local server is
+/// a member with `all_orgs`.
+#[async_trait]
+pub trait SharingGroupStore {
+    /// Creates a group with its members in one transaction; returns its id.
+    /// `organisation_uuid` is the owner organisation's. `Conflict("uuid")` or
+    /// `Conflict("name")` (names compare case-insensitively);
+    /// `InvalidReference("org_id")` for an unknown organisation, writing
+    /// nothing. A member listed twice keeps its last flag.
+    async fn create_sharing_group(
+        &self,
+        sg: &cydef_model::sharing_group::NewSharingGroup,
+        owner: SharingGroupOwner,
+        orgs: &[(i64, bool)],
+        servers: &[(i64, bool)],
+        now: i64,
+    ) -> StoreResult<i64>;
+    /// A group by id or UUID with its creator and members, whoever asks.
+    async fn get_sharing_group(
+        &self,
+        r: EntityRef,
+    ) -> StoreResult<cydef_model::sharing_group::SharingGroupDetail>;
+    /// The groups `viewer` may see, ordered by name; only active (or only
+    /// inactive) ones when `active` says so.
+    async fn list_sharing_groups(
+        &self,
+        viewer: &Viewer,
+        active: Option<bool>,
+    ) -> StoreResult<Vec<cydef_model::sharing_group::SharingGroupDetail>>;
+    /// Changes the given fields (setting `modified` to `now`) and adds the
+    /// listed members, or updates their flag, in one transaction; members not
+    /// listed stay (MISP's `captureSG`). Errors as `create_sharing_group`.
+    async fn update_sharing_group(
+        &self,
+        id: i64,
+        patch: &SharingGroupPatch,
+        orgs: &[(i64, bool)],
+        servers: &[(i64, bool)],
+        now: i64,
+    ) -> StoreResult<()>;
+    /// Deletes a group and its members. `InUse("events")` (or `attributes`,
+    /// `objects`, `event_reports`) while anything carries its id, as MISP.
+    async fn delete_sharing_group(&self, id: i64) -> StoreResult<()>;
+    /// `Conflict("org_id")` when the organisation is a member already;
+    /// `InvalidReference("org_id")` when it does not exist.
+    async fn add_sharing_group_org(&self, sg_id: i64, org_id: i64, extend: bool)
+        -> StoreResult<()>;
+    /// `NotFound` when the organisation is not a member.
+    async fn remove_sharing_group_org(&self, sg_id: i64, org_id: i64) -> StoreResult<()>;
+    /// `Conflict("server_id")` when the server is a member already.
+    async fn add_sharing_group_server(
+        &self,
+        sg_id: i64,
+        server_id: i64,
+        all_orgs: bool,
+    ) -> StoreResult<()>;
+    /// `NotFound` when the server is not a member.
+    async fn remove_sharing_group_server(&self, sg_id: i64, server_id: i64) -> StoreResult<()>;
+    /// MISP's `authorizedIds`, plus the groups the organisation created (as
+    /// `checkIfAuthorised`): every group for a site admin; otherwise those
+    /// created by `org_id`, those it is a member of, and those listing the
+    /// local server with `all_orgs`. Ascending ids; empty when none.
+    async fn authorized_sharing_group_ids(
+        &self,
+        org_id: i64,
+        site_admin: bool,
+    ) -> StoreResult<Vec<i64>>;
+    /// MISP's `checkIfAuthorised` for one group: may this organisation see
+    /// and use it? `false` for a group that does not exist.
+    async fn may_use_sharing_group(
+        &self,
+        id: i64,
+        org_id: i64,
+        site_admin: bool,
+    ) -> StoreResult<bool>;
 }

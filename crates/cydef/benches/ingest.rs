@@ -5,9 +5,14 @@
 //! tagged) through `POST /events/add`, then a 50k-attribute event, and reads
 //! it back with `GET /events/view`, sampling the server's resident memory.
 //!
+//! The view is measured twice: in the server that just ingested (its RSS
+//! already holds what ingest left behind), and in a fresh server started on
+//! the same database, whose idle RSS is the baseline of "memory above idle".
+//!
 //! Run: `cargo bench -p cydef --bench ingest` (PostgreSQL at
 //! CYDEF_TEST_PG_URL, default postgres://postgres@127.0.0.1:5432/postgres;
-//! CYDEF_BENCH_SKIP_PG=1 skips it).
+//! CYDEF_BENCH_SKIP_PG=1 skips it; CYDEF_BENCH_VIEW_ONLY=1 skips the 10k
+//! ingests and measures the 50k event only).
 
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -21,7 +26,7 @@ const KEY: &str = "BenchAdminKey0123456789abcdefghijklmnopq";
 struct Server {
     child: Child,
     url: String,
-    _dir: std::path::PathBuf,
+    dir: std::path::PathBuf,
 }
 
 impl Drop for Server {
@@ -41,6 +46,11 @@ fn free_port() -> u16 {
 fn start(database_url: Option<&str>) -> Server {
     let dir = std::env::temp_dir().join(format!("cydef-bench-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("temp dir");
+    start_in(dir, database_url)
+}
+
+/// Starts the server on `dir` (its SQLite file, unless `database_url`).
+fn start_in(dir: std::path::PathBuf, database_url: Option<&str>) -> Server {
     let port = free_port();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_cydef"));
     cmd.env("CYDEF_LISTEN", format!("127.0.0.1:{port}"))
@@ -57,7 +67,7 @@ fn start(database_url: Option<&str>) -> Server {
     let server = Server {
         child: cmd.spawn().expect("start cydef"),
         url,
-        _dir: dir,
+        dir,
     };
     let client = reqwest::blocking::Client::new();
     for _ in 0..200 {
@@ -133,7 +143,62 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[idx.min(sorted.len() - 1)]
 }
 
-fn bench(label: &str, server: &Server) {
+/// Views event `id` five times while sampling the server's RSS: the body
+/// size, the sorted times and the peak RSS (KiB).
+fn view(server: &Server, id: &str) -> (usize, Vec<f64>, u64) {
+    let client = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(600))
+        .build()
+        .expect("client");
+    let pid = server.child.id();
+    let peak = Arc::new(AtomicU64::new(rss_kib(pid)));
+    let stop = Arc::new(AtomicBool::new(false));
+    let sampler = {
+        let (peak, stop) = (peak.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                peak.fetch_max(rss_kib(pid), Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        })
+    };
+    let mut views = Vec::new();
+    let mut bytes = 0;
+    for _ in 0..5 {
+        let t = Instant::now();
+        let r = client
+            .get(format!("{}/events/view/{id}", server.url))
+            .header("Authorization", KEY)
+            .send()
+            .expect("view");
+        assert!(r.status().is_success(), "view failed: {}", r.status());
+        bytes = r.bytes().expect("body").len();
+        views.push(t.elapsed().as_secs_f64());
+    }
+    stop.store(true, Ordering::Relaxed);
+    let _ = sampler.join();
+    views.sort_by(f64::total_cmp);
+    (bytes, views, peak.load(Ordering::Relaxed))
+}
+
+/// The view in a fresh server on the same database: memory above its idle RSS.
+fn bench_fresh_view(label: &str, server: &Server, id: &str) {
+    std::thread::sleep(Duration::from_millis(300));
+    let idle = rss_kib(server.child.id());
+    let (bytes, views, peak) = view(server, id);
+    println!(
+        "{label:<9} fresh server, view 50k ({:.1} MB): p50 {:>6.3} s, max {:>6.3} s | RSS idle {} MB, peak during view {} MB (+{} MB above idle)",
+        bytes as f64 / 1e6,
+        percentile(&views, 0.5),
+        views[views.len() - 1],
+        idle / 1024,
+        peak / 1024,
+        peak.saturating_sub(idle) / 1024,
+    );
+}
+
+/// Ingests, then views the 50k event; returns its id.
+fn bench(label: &str, server: &Server) -> String {
     let client = reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(600))
         .build()
@@ -141,7 +206,12 @@ fn bench(label: &str, server: &Server) {
     let pid = server.child.id();
     let idle = rss_kib(pid);
     let mut rates = Vec::new();
-    for run in 0..3 {
+    let runs = if std::env::var("CYDEF_BENCH_VIEW_ONLY").is_ok_and(|v| v == "1") {
+        0
+    } else {
+        3
+    };
+    for run in 0..runs {
         let body = serde_json::to_vec(&event(10_000, &format!("{label}{run}"))).expect("json");
         let t = Instant::now();
         let r = client
@@ -173,38 +243,19 @@ fn bench(label: &str, server: &Server) {
     // Settle, then sample memory while viewing.
     std::thread::sleep(Duration::from_millis(300));
     let before_view = rss_kib(pid);
-    let peak = Arc::new(AtomicU64::new(before_view));
-    let stop = Arc::new(AtomicBool::new(false));
-    let sampler = {
-        let (peak, stop) = (peak.clone(), stop.clone());
-        std::thread::spawn(move || {
-            while !stop.load(Ordering::Relaxed) {
-                peak.fetch_max(rss_kib(pid), Ordering::Relaxed);
-                std::thread::sleep(Duration::from_millis(2));
-            }
-        })
+    let (bytes, views, peak) = view(server, &id);
+    let ingest = if rates.is_empty() {
+        "ingest 10k: skipped".to_owned()
+    } else {
+        format!(
+            "ingest 10k: median {:>8.0} attr/s (min {:>7.0}, max {:>7.0})",
+            percentile(&rates, 0.5),
+            rates[0],
+            rates[rates.len() - 1],
+        )
     };
-    let mut views = Vec::new();
-    let mut bytes = 0;
-    for _ in 0..5 {
-        let t = Instant::now();
-        let r = client
-            .get(format!("{}/events/view/{id}", server.url))
-            .header("Authorization", KEY)
-            .send()
-            .expect("view");
-        bytes = r.bytes().expect("body").len();
-        views.push(t.elapsed().as_secs_f64());
-    }
-    stop.store(true, Ordering::Relaxed);
-    let _ = sampler.join();
-    views.sort_by(f64::total_cmp);
-    let peak = peak.load(Ordering::Relaxed);
     println!(
-        "{label:<9} ingest 10k: median {:>8.0} attr/s (min {:>7.0}, max {:>7.0}) | ingest 50k: {:>6.2} s ({:>7.0} attr/s) | view 50k ({:.1} MB): p50 {:>6.3} s, max {:>6.3} s | RSS idle {} MB, before view {} MB, peak during view {} MB (+{} MB)",
-        percentile(&rates, 0.5),
-        rates[0],
-        rates[rates.len() - 1],
+        "{label:<9} {ingest} | ingest 50k: {:>6.2} s ({:>7.0} attr/s) | view 50k ({:.1} MB): p50 {:>6.3} s, max {:>6.3} s | RSS idle {} MB, before view {} MB, peak during view {} MB (+{} MB)",
         big_secs,
         50_000.0 / big_secs,
         bytes as f64 / 1e6,
@@ -215,13 +266,18 @@ fn bench(label: &str, server: &Server) {
         peak / 1024,
         peak.saturating_sub(before_view) / 1024,
     );
+    id
 }
 
 fn main() {
     // `cargo bench` passes `--bench`; any other argument filters nothing here.
     let sqlite = start(None);
-    bench("sqlite", &sqlite);
+    let id = bench("sqlite", &sqlite);
+    let dir = sqlite.dir.clone();
     drop(sqlite);
+    let fresh = start_in(dir, None);
+    bench_fresh_view("sqlite", &fresh, &id);
+    drop(fresh);
     if std::env::var("CYDEF_BENCH_SKIP_PG").is_ok_and(|v| v == "1") {
         println!("postgres  skipped (CYDEF_BENCH_SKIP_PG=1)");
         return;
@@ -239,8 +295,13 @@ fn main() {
     };
     psql(&format!("CREATE DATABASE {db}"));
     let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-    let pg = start(Some(&format!("{base}/{db}")));
-    bench("postgres", &pg);
+    let url = format!("{base}/{db}");
+    let pg = start(Some(&url));
+    let id = bench("postgres", &pg);
+    let dir = pg.dir.clone();
     drop(pg);
+    let fresh = start_in(dir, Some(&url));
+    bench_fresh_view("postgres", &fresh, &id);
+    drop(fresh);
     psql(&format!("DROP DATABASE {db} WITH (FORCE)"));
 }

@@ -20,6 +20,7 @@ use super::{bulk_resource, named, resource};
 use crate::auth::{AuthUser, Authed, CanAdd};
 use crate::error::{ApiError, ApiResult};
 use crate::event_view::{attribute_view, AttributeView, Scope, TagView};
+use crate::sharing::refused_groups;
 use crate::views::{ErrorBody, SaveFailedBody};
 use crate::wire::{MispJson, Wrapped, BODY_LIMIT};
 use crate::AppState;
@@ -268,6 +269,7 @@ pub async fn add(
     // Per input position: the index of its validated attribute, or its errors.
     let mut slots: Vec<Result<usize, Value>> = Vec::with_capacity(items.len());
     let mut valid: Vec<NewAttribute> = Vec::new();
+    let mut checked: Vec<Result<NewAttribute, Value>> = Vec::with_capacity(items.len());
     for item in items {
         let parsed = match item {
             Value::Object(_) => serde_json::from_value::<AttributeIn>(item)
@@ -277,7 +279,21 @@ pub async fn add(
                 "An attribute must be a JSON object.",
             )),
         };
-        match parsed.and_then(|a| a.validate(false).map_err(|r| field_errors(&r))) {
+        checked.push(parsed.and_then(|a| a.validate(false).map_err(|r| field_errors(&r))));
+    }
+    for attribute in checked {
+        let attribute = match attribute {
+            Ok(a) => {
+                let refused = refused_groups(&state, &user, &a.sharing_group_uses()).await?;
+                if refused.is_empty() {
+                    Ok(a)
+                } else {
+                    Err(field_errors(&refused))
+                }
+            }
+            Err(e) => Err(e),
+        };
+        match attribute {
             Ok(a) => {
                 slots.push(Ok(valid.len()));
                 valid.push(a);
@@ -410,6 +426,10 @@ pub async fn edit(
     let new = overlay_attribute(&stored, &req)
         .validate(stored.object_id.is_some())
         .map_err(|r| fail(field_errors(&r)))?;
+    let refused = refused_groups(&state, &user, &new.sharing_group_uses()).await?;
+    if !refused.is_empty() {
+        return Err(fail(field_errors(&refused)));
+    }
     let updated = match state
         .store
         .update_attribute(stored.id, &new, time_fmt::now())

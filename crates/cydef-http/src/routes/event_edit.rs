@@ -79,6 +79,11 @@ pub async fn edit(
             a.tags.clear();
         }
     }
+    let refused =
+        crate::sharing::refused_groups(&state, &user, &plan.event.sharing_group_uses()).await?;
+    if !refused.is_empty() {
+        return Err(fail(rejection_errors(&refused)));
+    }
     // New objects naming a known template must satisfy it (changed objects
     // carry only their changed attributes, so they are not checked whole).
     let new_objects = cydef_model::event::NewEvent {
@@ -116,7 +121,7 @@ pub async fn edit(
         .store
         .find_event(cydef_model::EntityRef::Id(event.id))
         .await?;
-    let mut envelope = render(&state, &event, Scope::Everything).await?;
+    let mut envelope = render(&state, &user, &event, Scope::Everything).await?;
     event_view::drop_deleted(&mut envelope.event);
     Ok(HttpResponse::Ok().json(envelope))
 }

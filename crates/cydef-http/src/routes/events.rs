@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use cydef_model::event::{parse_events, EventIn, NewEvent, Rejection};
 use cydef_model::role::Permission;
 use cydef_model::{time_fmt, EntityRef, Organisation};
-use cydef_store::{Page, StoreError};
+use cydef_store::StoreError;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
@@ -124,19 +124,68 @@ async fn org_of(state: &AppState, id: i64) -> ApiResult<Organisation> {
         .map_err(ApiError::from)
 }
 
-pub(crate) async fn render(
+/// The event's organisation and creating organisation.
+async fn orgs_of(
     state: &AppState,
     event: &cydef_model::event::Event,
-    scope: Scope,
-) -> ApiResult<EventEnvelope> {
-    let contents = state.store.event_contents(event.id).await?;
+) -> ApiResult<(Organisation, Organisation)> {
     let org = org_of(state, event.org_id).await?;
     let orgc = if event.orgc_id == event.org_id {
         org.clone()
     } else {
         org_of(state, event.orgc_id).await?
     };
-    Ok(event_view::build(event, &org, &orgc, contents, scope))
+    Ok((org, orgc))
+}
+
+/// The view built whole in memory (see [`event_view::build`]), for answers
+/// that need an [`EventEnvelope`] value; event views use [`view_response`].
+pub(crate) async fn render(
+    state: &AppState,
+    user: &AuthUser,
+    event: &cydef_model::event::Event,
+    scope: Scope,
+) -> ApiResult<EventEnvelope> {
+    let contents = state.store.event_contents(event.id).await?;
+    let (org, orgc) = orgs_of(state, event).await?;
+    Ok(event_view::build(
+        event,
+        &org,
+        &orgc,
+        contents,
+        scope,
+        user.org.id,
+    ))
+}
+
+/// Answers with the view of `event` as a reader with `scope` sees it,
+/// streamed batch by batch (see [`event_view`]), with soft-deleted parts
+/// only when `with_deleted` and the reader sees everything. Everything that
+/// can fail with an error answer is read before the response starts.
+pub(crate) async fn view_response(
+    state: &AppState,
+    user: &AuthUser,
+    event: &cydef_model::event::Event,
+    scope: Scope,
+    with_deleted: bool,
+) -> ApiResult<HttpResponse> {
+    let (org, orgc) = orgs_of(state, event).await?;
+    let parts = state.store.event_parts(event.id).await?;
+    let attribute_count = match scope {
+        Scope::Everything => event.attribute_count,
+        // Another organisation's count is of what it may see, so that the
+        // number does not reveal hidden attributes.
+        Scope::SharedOnly => state.store.shared_attribute_count(event.id).await?,
+    };
+    let spec = event_view::ViewSpec {
+        event,
+        org: &org,
+        orgc: &orgc,
+        parts,
+        visibility: event_view::Visibility::new(scope, with_deleted, user.org.id),
+        attribute_count,
+    };
+    Ok(event_view::respond(state.store.clone(), spec).await?)
 }
 
 /// Stores one validated document for `user`; returns the new event's id.
@@ -214,6 +263,14 @@ pub async fn add(
     let ev = doc.validate().map_err(|r| {
         ApiError::save_failed_with("Could not add Event", rejection_errors(&r), None)
     })?;
+    let refused = crate::sharing::refused_groups(&state, &user, &ev.sharing_group_uses()).await?;
+    if !refused.is_empty() {
+        return Err(ApiError::save_failed_with(
+            "Could not add Event",
+            rejection_errors(&refused),
+            None,
+        ));
+    }
     // Objects naming a known template must satisfy it.
     let rejected = super::objects::template_rejections(&state, &ev).await?;
     if !rejected.is_empty() {
@@ -225,9 +282,7 @@ pub async fn add(
     }
     let id = store_event(&state, &user, ev).await?;
     let event = state.store.find_event(EntityRef::Id(id)).await?;
-    let mut envelope = render(&state, &event, Scope::Everything).await?;
-    event_view::drop_deleted(&mut envelope.event);
-    Ok(HttpResponse::Ok().json(envelope))
+    view_response(&state, &user, &event, Scope::Everything, false).await
 }
 
 /// One event with everything the caller may see in it. Soft-deleted
@@ -286,12 +341,9 @@ async fn show(
         }
     }
     let (event, scope) = visible_event(state, user, id).await?;
-    let mut envelope = render(state, &event, scope).await?;
-    // Soft-deleted parts are the owner's business: others never see them.
-    if !with_deleted || scope != Scope::Everything {
-        event_view::drop_deleted(&mut envelope.event);
-    }
-    Ok(HttpResponse::Ok().json(envelope))
+    // Soft-deleted parts are the owner's business: others never see them
+    // (`Visibility::new`).
+    view_response(state, user, &event, scope, with_deleted).await
 }
 
 async fn head(state: web::Data<AppState>, user: Authed, id: web::Path<String>) -> HttpResponse {
@@ -433,68 +485,25 @@ pub struct IndexEntry {
     pub orgc: EventOrg,
 }
 
-/// Events the caller may see, newest first (`limit`, `page`; MISP's full
-/// index filters come with the search work).
+/// Events the caller may see, newest first, with MISP's index filters
+/// (`searchinfo`, `searchorg`, `searchtag`, `searchpublished`,
+/// `searchdatefrom`/`searchdateuntil`, `eventid`, …), `limit`/`page` and
+/// `sort`/`direction`, as named parameters, query string or body (see
+/// [`super::search::index`]).
 #[utoipa::path(get, path = "/events/index", tag = "Events",
+    request_body(content = Object, description = "Optional filters (PyMISP's `search_index` POSTs them)"),
     security(("ApiKey" = []), ("Bearer" = [])),
     responses(
-        (status = 200, body = Vec<IndexEntry>),
+        (status = 200, description = "`X-Result-Count` is the number of matching events in all pages", body = Vec<super::search::IndexRow>),
+        (status = 400, description = "A filter cannot be read, or the body is not JSON", body = ErrorBody),
         (status = 403, description = "Authentication failed", body = ErrorBody)))]
 pub async fn index(
     state: web::Data<AppState>,
     user: Authed,
     req: HttpRequest,
+    body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
-    let params = named(&req);
-    let num = |k: &str| params.get(k).and_then(|v| v.trim().parse::<i64>().ok());
-    let page = Page {
-        limit: num("limit").filter(|l| *l > 0).unwrap_or(10_000),
-        page: num("page").filter(|p| *p > 0).unwrap_or(1),
-    };
-    let viewer = (!user.is_site_admin()).then_some(user.org.id);
-    let events = state.store.list_events(page, viewer).await?;
-    let orgs = state
-        .store
-        .list_orgs(cydef_store::OrgScope::All, None)
-        .await?;
-    let org = |id: i64| {
-        orgs.iter()
-            .find(|(o, _)| o.id == id)
-            .map(|(o, _)| EventOrg::new(o))
-            .unwrap_or(EventOrg {
-                id,
-                name: String::new(),
-                uuid: String::new(),
-                local: false,
-            })
-    };
-    let body: Vec<IndexEntry> = events
-        .iter()
-        .map(|e| IndexEntry {
-            id: e.id,
-            org_id: e.org_id,
-            date: e.date.clone(),
-            info: e.info.clone(),
-            uuid: e.uuid.clone(),
-            published: e.published,
-            analysis: e.analysis,
-            attribute_count: e.attribute_count,
-            orgc_id: e.orgc_id,
-            timestamp: e.timestamp,
-            distribution: e.distribution,
-            sharing_group_id: e.sharing_group_id,
-            proposal_email_lock: e.proposal_email_lock,
-            locked: e.locked,
-            threat_level_id: e.threat_level_id,
-            publish_timestamp: e.publish_timestamp,
-            sighting_timestamp: e.sighting_timestamp,
-            disable_correlation: e.disable_correlation,
-            extends_uuid: e.extends_uuid.clone(),
-            org: org(e.org_id),
-            orgc: org(e.orgc_id),
-        })
-        .collect();
-    Ok(HttpResponse::Ok().json(body))
+    super::search::index(&state, &user, &req, &body).await
 }
 
 /// An entry of the event blocklist.

@@ -9,6 +9,7 @@ use crate::normalize::NamedParams;
 pub mod attributes;
 pub mod auth_keys;
 pub mod event_edit;
+pub mod event_reports;
 pub mod events;
 pub mod health;
 pub mod login;
@@ -16,7 +17,10 @@ pub mod object_templates;
 pub mod objects;
 pub mod organisations;
 pub mod roles;
+pub mod search;
 pub mod servers;
+pub mod sharing_groups;
+pub mod sightings;
 pub mod tags;
 pub mod users;
 
@@ -47,11 +51,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     organisations::configure(cfg);
     roles::configure(cfg);
     auth_keys::configure(cfg);
+    sharing_groups::configure(cfg);
     // Before events and attributes: `/events/addTag` must not be taken for
     // `/events/{id}`.
+    // Before events and attributes: `/events/restSearch` must not be taken
+    // for `/events/{id}`.
+    search::configure(cfg);
     tags::configure(cfg);
     events::configure(cfg);
     attributes::configure(cfg);
     objects::configure(cfg);
     object_templates::configure(cfg);
+    sightings::configure(cfg);
+    event_reports::configure(cfg);
 }

@@ -27,6 +27,7 @@ use crate::error::{success_body, ApiError, ApiResult};
 use crate::event_view::{
     attribute_view, object_view, reference_view, ObjectView, ReferenceView, Scope, TagView,
 };
+use crate::sharing::refused_groups;
 use crate::views::{ErrorBody, SaveFailedBody, SuccessBody};
 use crate::wire::{int_str, BODY_LIMIT};
 use crate::AppState;
@@ -418,6 +419,10 @@ async fn add_object(
         input.template_version = Some(t.version.to_string());
     }
     let mut object = input.validate().map_err(|r| fail(rejection_text(&r)))?;
+    let refused = refused_groups(state, user, &object.sharing_group_uses("Object")).await?;
+    if !refused.is_empty() {
+        return Err(fail(rejection_text(&refused)));
+    }
     let mut templates = Templates::default();
     let template = match template {
         Some(t) => Some(t),
@@ -542,6 +547,10 @@ pub async fn edit(
         })
         .collect();
     let validated = full.validate().map_err(|r| fail(rejection_text(&r)))?;
+    let refused = refused_groups(&state, &user, &validated.sharing_group_uses("Object")).await?;
+    if !refused.is_empty() {
+        return Err(fail(rejection_text(&refused)));
+    }
 
     let mut edit = ObjectEdit {
         comment: req.comment.clone(),

@@ -207,6 +207,92 @@ pub struct Rejection {
 /// Longest tag name, as MISP's schema allows.
 pub const TAG_NAME_MAX: usize = 255;
 
+/// A part of a document that names a sharing group (distribution 4), for the
+/// check that the writer may use it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharingGroupUse {
+    /// Where the part is, as in [`Rejection::path`].
+    pub path: String,
+    pub uuid: String,
+    /// `None` when distribution 4 names no group.
+    pub sharing_group_id: Option<i64>,
+}
+
+impl NewAttribute {
+    fn sharing_group_use(&self, path: String) -> Option<SharingGroupUse> {
+        (self.distribution == distribution::SHARING_GROUP).then(|| SharingGroupUse {
+            path,
+            uuid: self.uuid.clone(),
+            sharing_group_id: self.sharing_group_id,
+        })
+    }
+}
+
+impl NewObject {
+    /// The object and its attributes that name a sharing group; paths
+    /// start with `path` (`Object`, `Object[2]`).
+    pub fn sharing_group_uses(&self, path: &str) -> Vec<SharingGroupUse> {
+        let own = (self.distribution == distribution::SHARING_GROUP).then(|| SharingGroupUse {
+            path: path.to_owned(),
+            uuid: self.uuid.clone(),
+            sharing_group_id: self.sharing_group_id,
+        });
+        own.into_iter()
+            .chain(
+                self.attributes
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, a)| a.sharing_group_use(format!("{path}.Attribute[{i}]"))),
+            )
+            .collect()
+    }
+}
+
+impl NewAttribute {
+    /// The attribute, when it names a sharing group (path `Attribute`).
+    pub fn sharing_group_uses(&self) -> Vec<SharingGroupUse> {
+        self.sharing_group_use("Attribute".to_owned())
+            .into_iter()
+            .collect()
+    }
+}
+
+impl NewEvent {
+    /// Every part of the document that names a sharing group: the event,
+    /// attributes, objects and their attributes, reports.
+    pub fn sharing_group_uses(&self) -> Vec<SharingGroupUse> {
+        let mut out = Vec::new();
+        if self.distribution == distribution::SHARING_GROUP {
+            out.push(SharingGroupUse {
+                path: "Event".to_owned(),
+                uuid: self.uuid.clone(),
+                sharing_group_id: self.sharing_group_id,
+            });
+        }
+        out.extend(
+            self.attributes
+                .iter()
+                .enumerate()
+                .filter_map(|(i, a)| a.sharing_group_use(format!("Attribute[{i}]"))),
+        );
+        for (i, o) in self.objects.iter().enumerate() {
+            out.extend(o.sharing_group_uses(&format!("Object[{i}]")));
+        }
+        out.extend(
+            self.reports
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.distribution == distribution::SHARING_GROUP)
+                .map(|(i, r)| SharingGroupUse {
+                    path: format!("EventReport[{i}]"),
+                    uuid: r.uuid.clone(),
+                    sharing_group_id: r.sharing_group_id,
+                }),
+        );
+        out
+    }
+}
+
 /// MISP's message for a duplicate attribute.
 pub const DUPLICATE_ATTRIBUTE: &str = "A similar attribute already exists for this event.";
 
@@ -787,9 +873,19 @@ impl EventIn {
             .enumerate()
             .map(|(i, r)| {
                 let rpath = format!("EventReport[{i}]");
+                let uuid = uuid_or_new(r.uuid.as_deref(), &mut ctx, &rpath);
+                let name = r.name.clone().unwrap_or_default();
+                if name.trim().is_empty() {
+                    ctx.reject(
+                        &rpath,
+                        Some(&uuid),
+                        "name",
+                        "This field cannot be left blank",
+                    );
+                }
                 NewReport {
-                    uuid: uuid_or_new(r.uuid.as_deref(), &mut ctx, &rpath),
-                    name: r.name.clone().unwrap_or_default(),
+                    uuid,
+                    name,
                     content: r.content.clone().unwrap_or_default(),
                     distribution: ranged(
                         r.distribution,

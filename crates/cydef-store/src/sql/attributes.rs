@@ -57,7 +57,7 @@ macro_rules! impl_attributes {
                 attrs: &[NewAttribute],
                 now: i64,
             ) -> StoreResult<Vec<StoreResult<Attribute>>> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.write_tx().await?;
                 let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM events WHERE id = $1")
                     .bind(event_id)
                     .fetch_optional(&mut *tx)
@@ -166,7 +166,7 @@ macro_rules! impl_attributes {
                 a: &NewAttribute,
                 now: i64,
             ) -> StoreResult<Attribute> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.write_tx().await?;
                 let (event_id, object_id) = Self::attr_owner(&mut tx, id).await?;
                 let row = Self::update_attribute_row(&mut tx, id, a, now).await?;
                 let stored = rows::attribute(&row.ok_or(StoreError::NotFound)?)?;
@@ -184,7 +184,7 @@ macro_rules! impl_attributes {
                 deleted: bool,
                 now: i64,
             ) -> StoreResult<Attribute> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.write_tx().await?;
                 let (event_id, object_id) = Self::attr_owner(&mut tx, id).await?;
                 let row = sqlx::query(&format!(
                     "UPDATE attributes SET deleted = $1, timestamp = $2 WHERE id = $3 \
@@ -206,7 +206,7 @@ macro_rules! impl_attributes {
             }
 
             async fn hard_delete_attribute(&self, id: i64, now: i64) -> StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.write_tx().await?;
                 let (event_id, object_id) = Self::attr_owner(&mut tx, id).await?;
                 for sql in [
                     "DELETE FROM attribute_tags WHERE attribute_id = $1",

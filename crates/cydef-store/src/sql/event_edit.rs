@@ -22,7 +22,7 @@ macro_rules! impl_event_edit {
                 now: i64,
             ) -> StoreResult<()> {
                 let ev = &edit.event;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.write_tx().await?;
                 let publish_now = ev.published && edit.changed;
                 let done = sqlx::query(
                     "UPDATE events SET info = $1, date = $2, threat_level_id = $3, analysis = $4, \
@@ -160,15 +160,7 @@ macro_rules! impl_event_edit {
                 Self::insert_reports(&mut tx, event_id, &new_reports, now).await?;
                 Self::insert_proposals(&mut tx, event_id, org_id, &ev.proposals, true, now).await?;
 
-                sqlx::query(
-                    "UPDATE events SET attribute_count = \
-                     (SELECT COUNT(*) FROM attributes WHERE event_id = $1 AND deleted = $2) \
-                     WHERE id = $1",
-                )
-                .bind(event_id)
-                .bind(false)
-                .execute(&mut *tx)
-                .await?;
+                Self::recount_attributes(&mut tx, event_id).await?;
                 tx.commit().await?;
                 Ok(())
             }

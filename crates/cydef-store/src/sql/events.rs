@@ -43,7 +43,7 @@ macro_rules! impl_events {
                 owner: &EventOwner,
                 now: i64,
             ) -> StoreResult<i64> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.write_tx().await?;
                 let event_id: i64 = sqlx::query_scalar(
                     "INSERT INTO events (uuid, org_id, orgc_id, user_id, info, date, threat_level_id, \
                      analysis, distribution, sharing_group_id, published, publish_timestamp, timestamp, \
@@ -265,7 +265,7 @@ macro_rules! impl_events {
             }
 
             async fn delete_event(&self, id: i64, block: Option<(&str, &str)>) -> StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.write_tx().await?;
                 let event: Option<(String, String)> =
                     sqlx::query_as("SELECT uuid, info FROM events WHERE id = $1")
                         .bind(id)

@@ -18,14 +18,20 @@ mod attributes;
 mod auth_keys;
 mod bootstrap;
 mod event_edit;
+mod event_read;
 mod events;
 mod objects;
 mod orgs;
+mod reports;
 mod roles;
+mod search;
 mod settings;
 mod shared;
+mod sharing_groups;
+mod sightings;
 mod tags;
 mod users;
+mod visibility;
 mod write;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
@@ -55,6 +61,24 @@ pub struct SqliteStore {
 /// PostgreSQL store.
 pub struct PgStore {
     pool: PgPool,
+}
+
+impl SqliteStore {
+    /// A transaction that writes. SQLite's default (deferred) transaction
+    /// that reads first and writes later fails at once with
+    /// SQLITE_BUSY_SNAPSHOT when another connection wrote in between;
+    /// `BEGIN IMMEDIATE` takes the write lock up front, so writers queue
+    /// (within the busy timeout) instead of failing.
+    pub(crate) async fn write_tx(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}
+
+impl PgStore {
+    /// A transaction that writes (PostgreSQL's row locks need nothing more).
+    pub(crate) async fn write_tx(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Postgres>> {
+        Ok(self.pool.begin().await?)
+    }
 }
 
 /// Opens the database named by `url` (`sqlite:…` or `postgres://…`), creating

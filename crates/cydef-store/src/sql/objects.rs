@@ -160,7 +160,7 @@ macro_rules! impl_objects {
             }
 
             async fn add_object(&self, event_id: i64, o: &NewObject, now: i64) -> StoreResult<i64> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.write_tx().await?;
                 let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM events WHERE id = $1")
                     .bind(event_id)
                     .fetch_optional(&mut *tx)
@@ -180,7 +180,7 @@ macro_rules! impl_objects {
             }
 
             async fn edit_object(&self, object_id: i64, edit: &ObjectEdit, now: i64) -> StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.write_tx().await?;
                 let event_id = Self::obj_event_of(&mut tx, object_id).await?;
                 let (set_first, first) = match &edit.first_seen {
                     Some(v) => (true, v.clone()),
@@ -258,7 +258,7 @@ macro_rules! impl_objects {
             }
 
             async fn delete_object(&self, object_id: i64, hard: bool, now: i64) -> StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.write_tx().await?;
                 let event_id = Self::obj_event_of(&mut tx, object_id).await?;
                 if hard {
                     const IN_OBJECT: &str = "(SELECT id FROM attributes WHERE object_id = $1)";
@@ -362,7 +362,7 @@ macro_rules! impl_objects {
                 target: ReferenceTarget,
                 now: i64,
             ) -> StoreResult<ObjectReference> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.write_tx().await?;
                 let row = sqlx::query(&format!(
                     "INSERT INTO object_references (uuid, event_id, object_id, referenced_uuid, \
                      referenced_type, referenced_id, relationship_type, comment, timestamp, deleted) \
@@ -387,7 +387,7 @@ macro_rules! impl_objects {
             }
 
             async fn delete_reference(&self, id: i64, hard: bool, now: i64) -> StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.write_tx().await?;
                 let found: Option<(i64, i64)> =
                     sqlx::query_as("SELECT event_id, object_id FROM object_references WHERE id = $1")
                         .bind(id)
@@ -416,7 +416,7 @@ macro_rules! impl_objects {
                 templates: &[NewObjectTemplate],
                 now: i64,
             ) -> StoreResult<TemplateLoad> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.write_tx().await?;
                 let stored: HashMap<String, i64> =
                     sqlx::query_as::<_, (String, i64)>("SELECT uuid, version FROM object_templates")
                         .fetch_all(&mut *tx)

@@ -153,7 +153,7 @@ macro_rules! impl_orgs {
             }
 
             async fn delete_org(&self, id: i64) -> StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.write_tx().await?;
                 let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE org_id = $1")
                     .bind(id)
                     .fetch_one(&mut *tx)

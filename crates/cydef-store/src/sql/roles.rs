@@ -71,7 +71,7 @@ macro_rules! impl_roles {
             }
 
             async fn delete_role(&self, id: i64) -> StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.write_tx().await?;
                 let users: i64 =
                     sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role_id = $1")
                         .bind(id)

@@ -22,8 +22,8 @@ const USAGE_COLUMNS: &str = "\
     (SELECT COUNT(*) FROM attribute_tags at JOIN attributes a ON a.id = at.attribute_id \
      JOIN events e ON e.id = a.event_id LEFT JOIN objects o ON o.id = a.object_id \
      WHERE at.tag_id = t.id AND NOT a.deleted AND ($1 IS NULL OR e.org_id = $1 \
-     OR e.orgc_id = $1 OR (e.distribution IN (1, 2, 3) AND a.distribution <> 0 \
-     AND (o.id IS NULL OR o.distribution <> 0)))) AS attribute_count";
+     OR e.orgc_id = $1 OR (e.distribution IN (1, 2, 3) AND a.distribution IN (1, 2, 3, 5) \
+     AND (o.id IS NULL OR (NOT o.deleted AND o.distribution IN (1, 2, 3, 5)))))) AS attribute_count";
 
 fn usage<R: rows::DbRow>(row: &R) -> StoreResult<TagUsage>
 where
@@ -208,7 +208,7 @@ macro_rules! impl_tags {
             }
 
             async fn create_tag(&self, tag: &NewTag) -> StoreResult<Tag> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.write_tx().await?;
                 Self::check_name_free(&mut tx, &tag.name, 0).await?;
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO tags (name, colour, exportable, org_id, user_id, hide_tag, \
@@ -234,7 +234,7 @@ macro_rules! impl_tags {
             }
 
             async fn update_tag(&self, id: i64, tag: &NewTag) -> StoreResult<Tag> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.write_tx().await?;
                 let stored = Self::tag_in(&mut tx, id).await?;
                 if stored.name != tag.name {
                     Self::check_name_free(&mut tx, &tag.name, id).await?;
@@ -264,7 +264,7 @@ macro_rules! impl_tags {
             }
 
             async fn delete_tag(&self, id: i64) -> StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.write_tx().await?;
                 for table in ["attribute_tags", "event_tags"] {
                     sqlx::query(&format!("DELETE FROM {table} WHERE tag_id = $1"))
                         .bind(id)
@@ -303,7 +303,7 @@ macro_rules! impl_tags {
                 relationship_type: Option<&str>,
                 now: i64,
             ) -> StoreResult<Attached> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.write_tx().await?;
                 let inserted = match target {
                     TagTarget::Event(event_id) => sqlx::query(
                         "INSERT INTO event_tags (event_id, tag_id, local, relationship_type) \
@@ -346,7 +346,7 @@ macro_rules! impl_tags {
                 now: i64,
             ) -> StoreResult<TagLink> {
                 use sqlx::Row;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.write_tx().await?;
                 let row = sqlx::query(&link_query(target))
                     .bind(target_id(target))
                     .bind(tag_id)

@@ -87,7 +87,7 @@ macro_rules! impl_users {
         #[async_trait]
         impl UserStore for $store {
             async fn create_user(&self, u: &NewUser) -> StoreResult<User> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.write_tx().await?;
                 let user = match Self::insert_user(&mut tx, u).await {
                     Ok(user) => user,
                     Err(e) => {
@@ -100,7 +100,7 @@ macro_rules! impl_users {
             }
 
             async fn create_user_with_key(&self, u: &NewUser, key: &ApiKey) -> StoreResult<User> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.write_tx().await?;
                 let user = match Self::insert_user(&mut tx, u).await {
                     Ok(user) => user,
                     Err(e) => {
@@ -200,7 +200,7 @@ macro_rules! impl_users {
             }
 
             async fn delete_user(&self, id: i64) -> StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.write_tx().await?;
                 sqlx::query("DELETE FROM auth_keys WHERE user_id = $1")
                     .bind(id)
                     .execute(&mut *tx)

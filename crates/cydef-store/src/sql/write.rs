@@ -177,6 +177,34 @@ impl PgStore {
     }
 }
 
+impl SqliteStore {
+    /// Nothing to do: a writing transaction holds SQLite's only write lock
+    /// (`BEGIN IMMEDIATE`, see `write_tx`).
+    async fn lock_event(
+        _tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+        _event_id: i64,
+    ) -> StoreResult<()> {
+        Ok(())
+    }
+}
+
+impl PgStore {
+    /// Locks the event row until the transaction ends, as an `UPDATE` does
+    /// (`FOR NO KEY UPDATE`: writers queue, while the foreign-key checks of
+    /// concurrent inserts, which take `KEY SHARE`, do not; `FOR UPDATE`
+    /// would deadlock with them).
+    async fn lock_event(
+        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        event_id: i64,
+    ) -> StoreResult<()> {
+        sqlx::query("SELECT id FROM events WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(event_id)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+}
+
 macro_rules! impl_write {
     ($store:ty, $db:ty) => {
         impl $store {
@@ -522,16 +550,36 @@ macro_rules! impl_write {
                 event_id: i64,
                 now: i64,
             ) -> StoreResult<()> {
-                sqlx::query(
-                    "UPDATE events SET timestamp = $1, published = FALSE, attribute_count = \
-                     (SELECT COUNT(*) FROM attributes WHERE event_id = $2 AND deleted = $3) \
-                     WHERE id = $2",
+                sqlx::query("UPDATE events SET timestamp = $1, published = FALSE WHERE id = $2")
+                    .bind(now)
+                    .bind(event_id)
+                    .execute(&mut **tx)
+                    .await?;
+                Self::recount_attributes(tx, event_id).await
+            }
+
+            /// Sets the event's `attribute_count` to its live attributes. The
+            /// event row is locked first, so that the count, a statement of
+            /// its own, sees every concurrent writer that committed before
+            /// (on PostgreSQL a count inside the `UPDATE` would use the
+            /// snapshot taken before waiting for the lock, and lose rows).
+            pub(crate) async fn recount_attributes(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                event_id: i64,
+            ) -> StoreResult<()> {
+                Self::lock_event(tx, event_id).await?;
+                let count: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM attributes WHERE event_id = $1 AND deleted = $2",
                 )
-                .bind(now)
                 .bind(event_id)
                 .bind(false)
-                .execute(&mut **tx)
+                .fetch_one(&mut **tx)
                 .await?;
+                sqlx::query("UPDATE events SET attribute_count = $1 WHERE id = $2")
+                    .bind(count)
+                    .bind(event_id)
+                    .execute(&mut **tx)
+                    .await?;
                 Ok(())
             }
         }

@@ -44,7 +44,9 @@ mod bootstrap;
 mod concurrency;
 mod orgs;
 mod roles;
+mod search;
 mod settings;
+mod sharing_groups;
 mod users;
 
 #[tokio::test]

@@ -1,0 +1,254 @@
+//! The reads of the streamed event view: the small per-event parts in one
+//! call, the attributes in keyset-paged batches with their tags and
+//! sightings, so that memory does not grow with the size of the event.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use sqlx::QueryBuilder;
+
+use super::events::{ATTRIBUTE_COLUMNS, OBJECT_COLUMNS, REFERENCE_COLUMNS, TAG_COLUMNS};
+use super::rows::{self, DbRow};
+use super::{PgStore, SqliteStore};
+use crate::{
+    AttributeCursor, AttributeEntry, AttributeTag, EventParts, EventReadStore, PartFilter,
+    StoreResult,
+};
+
+/// The distributions of parts shared beyond the owning organisation:
+/// community, connected communities, all communities (1–3) and "inherit the
+/// event's" (5). The same rule as the HTTP layer's `Scope::shows` and the
+/// count in `EventStore::list_events`.
+const SHARED_DISTRIBUTIONS: &str = "(1, 2, 3, 5)";
+
+/// `AND …` conditions on `attributes` for `filter`.
+fn filter_sql(filter: PartFilter) -> String {
+    let mut sql = String::new();
+    if filter.live_only {
+        sql.push_str(" AND NOT deleted");
+    }
+    if filter.shared_only {
+        sql.push_str(" AND distribution IN ");
+        sql.push_str(SHARED_DISTRIBUTIONS);
+    }
+    sql
+}
+
+/// Attributes per batch on SQLite. Each SQLite connection reads on its own
+/// thread, and the allocator keeps that thread's peak: small batches keep
+/// the server's memory low, and cost nothing without a network between.
+const SQLITE_BATCH: i64 = 500;
+
+/// Attributes per batch on PostgreSQL, where every query is a round trip.
+const POSTGRES_BATCH: i64 = 2000;
+
+macro_rules! impl_event_read {
+    ($store:ty, $db:ty, $batch:expr) => {
+        #[async_trait]
+        impl EventReadStore for $store {
+            fn attribute_batch(&self) -> i64 {
+                $batch
+            }
+
+            async fn event_parts(&self, event_id: i64) -> StoreResult<EventParts> {
+                let mut conn = self.pool.acquire().await?;
+                let objects = sqlx::query(&format!(
+                    "SELECT {OBJECT_COLUMNS} FROM objects WHERE event_id = $1 ORDER BY id"
+                ))
+                .bind(event_id)
+                .fetch_all(&mut *conn)
+                .await?
+                .iter()
+                .map(rows::object)
+                .collect::<StoreResult<Vec<_>>>()?;
+                let references = sqlx::query(&format!(
+                    "SELECT {REFERENCE_COLUMNS} FROM object_references WHERE event_id = $1 ORDER BY id"
+                ))
+                .bind(event_id)
+                .fetch_all(&mut *conn)
+                .await?
+                .iter()
+                .map(rows::reference)
+                .collect::<StoreResult<Vec<_>>>()?;
+                let event_tags = sqlx::query(&format!(
+                    "SELECT et.event_id AS target_id, et.local, et.relationship_type, {TAG_COLUMNS} \
+                     FROM event_tags et JOIN tags t ON t.id = et.tag_id WHERE et.event_id = $1 \
+                     ORDER BY et.id"
+                ))
+                .bind(event_id)
+                .fetch_all(&mut *conn)
+                .await?
+                .iter()
+                .map(rows::tag_link)
+                .collect::<StoreResult<Vec<_>>>()?;
+                let attribute_tags = sqlx::query(&format!(
+                    "SELECT {TAG_COLUMNS} FROM tags t \
+                     WHERE t.id IN (SELECT tag_id FROM attribute_tags WHERE event_id = $1) \
+                     ORDER BY t.id"
+                ))
+                .bind(event_id)
+                .fetch_all(&mut *conn)
+                .await?
+                .iter()
+                .map(rows::tag)
+                .collect::<StoreResult<Vec<_>>>()?;
+                let proposals = sqlx::query(
+                    "SELECT id, uuid, event_id, old_id, org_id, category, type, value1, value2, \
+                     to_ids, comment, timestamp, proposal_to_delete, deleted FROM shadow_attributes \
+                     WHERE event_id = $1 AND old_id = 0 ORDER BY id",
+                )
+                .bind(event_id)
+                .fetch_all(&mut *conn)
+                .await?
+                .iter()
+                .map(rows::proposal)
+                .collect::<StoreResult<Vec<_>>>()?;
+                let reports = sqlx::query(
+                    "SELECT id, uuid, event_id, name, content, distribution, sharing_group_id, \
+                     timestamp, deleted FROM event_reports WHERE event_id = $1 ORDER BY id",
+                )
+                .bind(event_id)
+                .fetch_all(&mut *conn)
+                .await?
+                .iter()
+                .map(rows::report)
+                .collect::<StoreResult<Vec<_>>>()?;
+                Ok(EventParts {
+                    objects,
+                    references,
+                    event_tags,
+                    attribute_tags,
+                    proposals,
+                    reports,
+                })
+            }
+
+            async fn attribute_page(
+                &self,
+                event_id: i64,
+                cursor: AttributeCursor,
+                filter: PartFilter,
+                limit: i64,
+            ) -> StoreResult<Vec<AttributeEntry>> {
+                let filter = filter_sql(filter);
+                let mut conn = self.pool.acquire().await?;
+                // Both orders are range scans of `attributes_event_object`
+                // (event_id, object_id, id). Top-level attributes are ordered
+                // by `object_id, id` (object_id is NULL for all of them) so
+                // that PostgreSQL sees the index's order: ordered by `id`
+                // alone, it may instead sort all of the event's live
+                // attributes for every batch, read from the partial
+                // duplicate index that `object_id IS NULL AND NOT deleted`
+                // matches.
+                let found = match cursor {
+                    AttributeCursor::TopLevel { after_id } => {
+                        sqlx::query(&format!(
+                            "SELECT {ATTRIBUTE_COLUMNS} FROM attributes \
+                             WHERE event_id = $1 AND object_id IS NULL AND id > $2{filter} \
+                             ORDER BY object_id, id LIMIT $3"
+                        ))
+                        .bind(event_id)
+                        .bind(after_id)
+                        .bind(limit)
+                        .fetch_all(&mut *conn)
+                        .await?
+                    }
+                    AttributeCursor::InObjects {
+                        after_object_id,
+                        after_id,
+                    } => {
+                        sqlx::query(&format!(
+                            "SELECT {ATTRIBUTE_COLUMNS} FROM attributes \
+                             WHERE event_id = $1 AND object_id IS NOT NULL \
+                             AND (object_id, id) > ($2, $3){filter} \
+                             ORDER BY object_id, id LIMIT $4"
+                        ))
+                        .bind(event_id)
+                        .bind(after_object_id)
+                        .bind(after_id)
+                        .bind(limit)
+                        .fetch_all(&mut *conn)
+                        .await?
+                    }
+                };
+                let mut entries = found
+                    .iter()
+                    .map(|r| {
+                        Ok(AttributeEntry {
+                            attribute: rows::attribute(r)?,
+                            tags: Vec::new(),
+                            sightings: Vec::new(),
+                        })
+                    })
+                    .collect::<StoreResult<Vec<_>>>()?;
+                drop(found);
+                if entries.is_empty() {
+                    return Ok(entries);
+                }
+                let at: HashMap<i64, usize> = entries
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| (e.attribute.id, i))
+                    .collect();
+
+                // Tags and sightings by attribute id: the batch's own rows,
+                // found through `attribute_tags_pair` and
+                // `sightings_attribute` (a condition on `event_id` would
+                // make SQLite scan the whole event's rows for every batch).
+                // Tags by id only: their names and colours are in
+                // `EventParts`, and narrow rows are much cheaper to read.
+                let mut qb: QueryBuilder<$db> = QueryBuilder::new(
+                    "SELECT attribute_id, tag_id, local, relationship_type FROM attribute_tags \
+                     WHERE attribute_id IN (",
+                );
+                let mut ids = qb.separated(", ");
+                for e in &entries {
+                    ids.push_bind(e.attribute.id);
+                }
+                qb.push(") ORDER BY id");
+                for row in qb.build().fetch_all(&mut *conn).await? {
+                    let attribute_id = row.i64("attribute_id")?;
+                    if let Some(&i) = at.get(&attribute_id) {
+                        entries[i].tags.push(AttributeTag {
+                            tag_id: row.i64("tag_id")?,
+                            local: row.bool("local")?,
+                            relationship_type: row.opt_text("relationship_type")?,
+                        });
+                    }
+                }
+
+                let mut qb: QueryBuilder<$db> = QueryBuilder::new(
+                    "SELECT id, uuid, attribute_id, event_id, org_id, date_sighting, source, type \
+                     FROM sightings WHERE attribute_id IN (",
+                );
+                let mut ids = qb.separated(", ");
+                for e in &entries {
+                    ids.push_bind(e.attribute.id);
+                }
+                qb.push(") ORDER BY id");
+                for row in qb.build().fetch_all(&mut *conn).await? {
+                    let s = rows::sighting(&row)?;
+                    if let Some(&i) = at.get(&s.attribute_id) {
+                        entries[i].sightings.push(s);
+                    }
+                }
+                Ok(entries)
+            }
+
+            async fn shared_attribute_count(&self, event_id: i64) -> StoreResult<i64> {
+                let count: i64 = sqlx::query_scalar(&format!(
+                    "SELECT COUNT(*) FROM attributes a LEFT JOIN objects o ON o.id = a.object_id \
+                     WHERE a.event_id = $1 AND NOT a.deleted AND a.distribution IN {SHARED_DISTRIBUTIONS} \
+                     AND (a.object_id IS NULL OR (NOT o.deleted AND o.distribution IN {SHARED_DISTRIBUTIONS}))"
+                ))
+                .bind(event_id)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(count)
+            }
+        }
+    };
+}
+
+impl_event_read!(SqliteStore, sqlx::Sqlite, SQLITE_BATCH);
+impl_event_read!(PgStore, sqlx::Postgres, POSTGRES_BATCH);

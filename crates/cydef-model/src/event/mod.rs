@@ -458,6 +458,16 @@ fn seen_order(first: &Option<String>, last: &Option<String>, ctx: &mut Ctx, path
     }
 }
 
+/// The longest event info or attribute comment, in bytes: what MISP's `TEXT`
+/// columns hold on MySQL (values have their own limit, with MISP's message,
+/// in `attribute_value`). Attachment data and report contents are not
+/// limited by this.
+pub const MAX_TEXT_BYTES: usize = 65_535;
+
+fn too_long(field: &str) -> String {
+    format!("The {field} is too long: at most {MAX_TEXT_BYTES} bytes.")
+}
+
 fn attribute(a: &AttributeIn, in_object: bool, ctx: &mut Ctx, path: &str) -> Option<NewAttribute> {
     let before = ctx.rejections.len();
     let uuid = uuid_or_new(a.uuid.as_deref(), ctx, path);
@@ -517,6 +527,9 @@ fn attribute(a: &AttributeIn, in_object: bool, ctx: &mut Ctx, path: &str) -> Opt
     };
     let (value1, value2) = attribute_value::split_composite(attr_type, &value)
         .unwrap_or_else(|| (value.clone(), String::new()));
+    if a.comment.as_ref().is_some_and(|c| c.len() > MAX_TEXT_BYTES) {
+        ctx.reject(path, uuid_ref, "comment", too_long("comment"));
+    }
     let distribution = ranged(
         a.distribution,
         distribution::INHERIT,
@@ -750,6 +763,8 @@ impl EventIn {
             .to_owned();
         if info.is_empty() {
             ctx.reject(path, Some(&uuid), "info", "Info cannot be empty.");
+        } else if info.len() > MAX_TEXT_BYTES {
+            ctx.reject(path, Some(&uuid), "info", too_long("info"));
         }
         let date = match self.date.as_deref().filter(|d| !d.trim().is_empty()) {
             None => today(),

@@ -134,3 +134,20 @@ fn unicode_survives() {
     assert_eq!(ev.attributes[0].value, "🔥 payload");
     assert_eq!(ev.attributes[0].comment, "💬");
 }
+
+#[test]
+fn oversized_text_is_refused() {
+    let long = "a".repeat(MAX_TEXT_BYTES + 1);
+    let err = doc(json!({
+        "info": long,
+        "Attribute": [
+            {"type": "text", "value": long},
+            {"type": "text", "value": "fine", "comment": long},
+            {"type": "text", "value": "a".repeat(MAX_TEXT_BYTES)}
+        ]
+    }))
+    .validate()
+    .expect_err("too long");
+    let fields: Vec<&str> = err.iter().map(|r| r.field).collect();
+    assert_eq!(fields, ["info", "value", "comment"], "{err:?}");
+}

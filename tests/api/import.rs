@@ -73,7 +73,11 @@ async fn imports_a_feed_directory_and_skips_on_rerun(db: Arc<TestDb>) {
                 limit: 100,
                 page: 1,
             },
-            None,
+            &cydef_store::Viewer {
+                org_id: 1,
+                site_admin: true,
+                sharing_groups: Default::default(),
+            },
         )
         .await
         .expect("events");

@@ -7,15 +7,18 @@ use std::marker::PhantomData;
 use std::net::IpAddr;
 use std::ops::Deref;
 use std::pin::Pin;
+use std::sync::OnceLock;
 
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use cydef_model::role::{Permission, PermissionSet};
+use cydef_model::sharing_group::AuthorizedGroups;
 use cydef_model::{time_fmt, ApiKey, AuthKey, EntityRef, Organisation, Role, User};
+use cydef_store::Viewer;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ApiError, ACCOUNT_DISABLED, AUTH_FAILED, NO_PERMISSION};
+use crate::error::{ApiError, ApiResult, ACCOUNT_DISABLED, AUTH_FAILED, NO_PERMISSION};
 use crate::AppState;
 
 /// How the caller proved who it is.
@@ -35,11 +38,42 @@ pub struct AuthUser {
     pub org: Organisation,
     pub credential: Credential,
     pub perms: PermissionSet,
+    /// The sharing groups of [`AuthUser::viewer`], read on first use and
+    /// kept for the rest of the request.
+    sharing_groups: OnceLock<AuthorizedGroups>,
 }
 
 impl AuthUser {
     pub fn has(&self, p: Permission) -> bool {
         self.perms.has(p)
+    }
+
+    /// The caller as the visibility rule sees it: its organisation, whether
+    /// it is a site admin (with the permissions in force: a read-only key of
+    /// a site admin reads as its organisation), and the sharing groups the
+    /// organisation is authorised for (MISP's `authorizedIds`). The groups
+    /// are read once per request, on first use; never for site admins, who
+    /// see everything.
+    pub async fn viewer(&self, state: &AppState) -> ApiResult<Viewer> {
+        let site_admin = self.is_site_admin();
+        let sharing_groups = match self.sharing_groups.get() {
+            _ if site_admin => AuthorizedGroups::default(),
+            Some(groups) => groups.clone(),
+            None => {
+                let ids = state
+                    .store
+                    .authorized_sharing_group_ids(self.org.id, false)
+                    .await?;
+                self.sharing_groups
+                    .get_or_init(|| AuthorizedGroups::new(ids))
+                    .clone()
+            }
+        };
+        Ok(Viewer {
+            org_id: self.org.id,
+            site_admin,
+            sharing_groups,
+        })
     }
 
     pub fn is_site_admin(&self) -> bool {
@@ -354,6 +388,7 @@ async fn load_context(
         org,
         credential,
         perms,
+        sharing_groups: OnceLock::new(),
     })
 }
 

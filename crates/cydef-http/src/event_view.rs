@@ -21,6 +21,7 @@ use cydef_model::event::{
     Attribute, Event, EventContents, MispObject, ObjectReference, Proposal, Report, Sighting, Tag,
     TagLink,
 };
+use cydef_model::sharing_group::AuthorizedGroups;
 use cydef_model::Organisation;
 use cydef_store::{AttributeCursor, AttributeEntry, EventParts, PartFilter, Store, StoreError};
 use futures_util::stream::{self, StreamExt};
@@ -397,28 +398,43 @@ fn report_view(r: &Report) -> ReportView {
     }
 }
 
-/// Which parts of an event a reader sees: everything, or (for another
-/// organisation) all but distribution-0 parts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which parts of an event a reader sees: everything (site admins, the
+/// event's organisations), or what is shared with another organisation
+/// authorised for these sharing groups (`routes::events::scope_for`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
     Everything,
-    SharedOnly,
+    SharedOnly(AuthorizedGroups),
 }
 
 impl Scope {
-    /// Whether a part (attribute, object, report) of this distribution is
-    /// shown. Other organisations see parts shared beyond the owner (1–3)
-    /// and those inheriting the event's (5); organisation-only parts (0) and,
-    /// until sharing groups exist, sharing-group parts (4) are not shown.
-    pub fn shows(self, distribution: i64) -> bool {
-        self == Scope::Everything || matches!(distribution, 1..=3 | 5)
+    /// Whether a part (attribute, object, report) of this distribution and
+    /// sharing group is shown. Other organisations see parts shared beyond
+    /// the owner (1–3), those inheriting the event's (5), and sharing-group
+    /// parts (4) of a group they are authorised for; never
+    /// organisation-only parts (0). The rule of the store's
+    /// `sql/visibility.rs`, for the same groups.
+    pub fn shows(&self, distribution: i64, sharing_group_id: i64) -> bool {
+        match self {
+            Scope::Everything => true,
+            Scope::SharedOnly(groups) => {
+                matches!(distribution, 1..=3 | 5)
+                    || (distribution == 4 && groups.contains(sharing_group_id))
+            }
+        }
+    }
+
+    /// Whether the reader sees the whole event (and so also soft-deleted
+    /// parts, when asked, and every sighting).
+    pub fn is_everything(&self) -> bool {
+        matches!(self, Scope::Everything)
     }
 }
 
 /// What one reader sees of an event's parts: [`Scope`], and whether
 /// soft-deleted parts are shown (only ever to readers who see everything,
 /// and only when they ask for them).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Visibility {
     scope: Scope,
     show_deleted: bool,
@@ -432,8 +448,8 @@ impl Visibility {
     /// whatever they ask for.
     pub fn new(scope: Scope, with_deleted: bool, viewer_org_id: i64) -> Self {
         Self {
+            show_deleted: with_deleted && scope.is_everything(),
             scope,
-            show_deleted: with_deleted && scope == Scope::Everything,
             viewer_org_id,
         }
     }
@@ -441,21 +457,24 @@ impl Visibility {
     /// MISP's default sighting policy (`Plugin.Sightings_policy` 0): the
     /// event's owner (and site admins) see every sighting, other
     /// organisations only their own.
-    pub fn shows_sighting(self, s: &Sighting) -> bool {
-        self.scope == Scope::Everything || s.org_id == self.viewer_org_id
+    pub fn shows_sighting(&self, s: &Sighting) -> bool {
+        self.scope.is_everything() || s.org_id == self.viewer_org_id
     }
 
     /// Whether a part (attribute, object, report) is shown.
-    fn shows(self, distribution: i64, deleted: bool) -> bool {
-        self.scope.shows(distribution) && (self.show_deleted || !deleted)
+    fn shows(&self, distribution: i64, sharing_group_id: i64, deleted: bool) -> bool {
+        self.scope.shows(distribution, sharing_group_id) && (self.show_deleted || !deleted)
     }
 
     /// The same rule for the store, so that hidden attributes are not even
     /// read. The writer still applies [`Visibility::shows`] to every part: it
     /// is the authority on what the view shows.
-    pub fn filter(self) -> PartFilter {
+    pub fn filter(&self) -> PartFilter {
         PartFilter {
-            shared_only: self.scope == Scope::SharedOnly,
+            shared_with: match &self.scope {
+                Scope::Everything => None,
+                Scope::SharedOnly(groups) => Some(groups.clone()),
+            },
             live_only: !self.show_deleted,
         }
     }
@@ -551,7 +570,7 @@ impl Pages for StorePages {
         limit: i64,
     ) -> Result<Vec<AttributeEntry>, StoreError> {
         self.store
-            .attribute_page(self.event_id, cursor, self.filter, limit)
+            .attribute_page(self.event_id, cursor, &self.filter, limit)
             .await
     }
 }
@@ -826,7 +845,7 @@ impl ViewWriter {
         let objects = parts
             .objects
             .iter()
-            .filter(|o| visibility.shows(o.distribution, o.deleted))
+            .filter(|o| visibility.shows(o.distribution, o.sharing_group_id, o.deleted))
             .map(|o| {
                 let refs = references
                     .remove(&o.id)
@@ -838,6 +857,12 @@ impl ViewWriter {
                 object_view(o, refs, Vec::new())
             })
             .collect();
+        let reports = parts
+            .reports
+            .iter()
+            .filter(|r| visibility.shows(r.distribution, r.sharing_group_id, r.deleted))
+            .map(report_view)
+            .collect();
         Ok(Self {
             head,
             visibility,
@@ -848,12 +873,7 @@ impl ViewWriter {
                 .map(proposal_view)
                 .collect(),
             objects,
-            reports: parts
-                .reports
-                .iter()
-                .filter(|r| visibility.shows(r.distribution, r.deleted))
-                .map(report_view)
-                .collect(),
+            reports,
             tags: parts.event_tags.iter().map(TagView::new).collect(),
             attribute_tags: parts
                 .attribute_tags
@@ -874,7 +894,8 @@ impl ViewWriter {
     }
 
     fn shows(&self, a: &Attribute) -> bool {
-        self.visibility.shows(a.distribution, a.deleted)
+        self.visibility
+            .shows(a.distribution, a.sharing_group_id, a.deleted)
     }
 
     /// An item of the list being written.
@@ -1006,7 +1027,7 @@ pub fn build(
     scope: Scope,
     viewer_org_id: i64,
 ) -> EventEnvelope {
-    let visibility = Visibility::new(scope, true, viewer_org_id);
+    let visibility = Visibility::new(scope.clone(), true, viewer_org_id);
     let mut attr_tags: HashMap<i64, Vec<TagView>> = HashMap::new();
     for l in &c.attribute_tags {
         attr_tags
@@ -1041,7 +1062,7 @@ pub fn build(
     let mut top = Vec::new();
     let mut in_objects: HashMap<i64, Vec<AttributeView>> = HashMap::new();
     for a in c.attributes {
-        if !scope.shows(a.distribution) {
+        if !scope.shows(a.distribution, a.sharing_group_id) {
             continue;
         }
         let tags = attr_tags.remove(&a.id).unwrap_or_default();
@@ -1056,7 +1077,7 @@ pub fn build(
     let objects = c
         .objects
         .iter()
-        .filter(|o| scope.shows(o.distribution))
+        .filter(|o| scope.shows(o.distribution, o.sharing_group_id))
         .map(|o| {
             object_view(
                 o,
@@ -1101,13 +1122,13 @@ pub fn build(
             event_report: c
                 .reports
                 .iter()
-                .filter(|r| scope.shows(r.distribution))
+                .filter(|r| scope.shows(r.distribution, r.sharing_group_id))
                 .map(report_view)
                 .collect(),
             tag: c.event_tags.iter().map(TagView::new).collect(),
         },
     };
-    if scope == Scope::SharedOnly {
+    if !scope.is_everything() {
         envelope.event.attribute_count = live_attribute_count(&envelope.event);
     }
     envelope
@@ -1294,7 +1315,10 @@ mod tests {
         ) -> Result<Vec<AttributeEntry>, StoreError> {
             let passes = |a: &Attribute| {
                 (!self.filter.live_only || !a.deleted)
-                    && (!self.filter.shared_only || matches!(a.distribution, 1..=3 | 5))
+                    && self.filter.shared_with.as_ref().is_none_or(|groups| {
+                        matches!(a.distribution, 1..=3 | 5)
+                            || (a.distribution == 4 && groups.contains(a.sharing_group_id))
+                    })
             };
             let mut found: Vec<&AttributeEntry> = self
                 .entries
@@ -1337,6 +1361,15 @@ mod tests {
 
     /// The reading organisation: neither the owner (1) nor the creator (2).
     const VIEWER_ORG: i64 = 3;
+
+    /// The sharing group the reader is authorised for; parts of
+    /// distribution 4 are in it or in group 9, which it is not.
+    const READER_GROUP: i64 = 8;
+
+    /// What the reading organisation sees.
+    fn shared() -> Scope {
+        Scope::SharedOnly(AuthorizedGroups::new([READER_GROUP]))
+    }
 
     fn org(id: i64, name: &str) -> Organisation {
         Organisation {
@@ -1432,7 +1465,7 @@ mod tests {
                 template_version: None,
                 comment: format!("object {o}"),
                 distribution: [0, 1, 5, 5, 4, 3][usize::try_from(o).unwrap_or(0) % 6],
-                sharing_group_id: 0,
+                sharing_group_id: READER_GROUP + (o / 6 + 1) % 2,
                 timestamp: 1_700_000_000 + o,
                 deleted: o % 5 == 4,
                 first_seen: None,
@@ -1463,7 +1496,7 @@ mod tests {
                     String::new()
                 },
                 distribution: i64::try_from(rng.next(6)).unwrap_or(0),
-                sharing_group_id: 0,
+                sharing_group_id: READER_GROUP + id % 2,
                 timestamp: 1_700_000_000 + id,
                 deleted: rng.next(5) == 0,
                 disable_correlation: id % 11 == 0,
@@ -1548,9 +1581,16 @@ mod tests {
                 deleted: i == 1,
             });
         }
-        for (i, (distribution, deleted)) in [(0, false), (1, false), (5, true), (3, false)]
-            .into_iter()
-            .enumerate()
+        for (i, (distribution, sharing_group_id, deleted)) in [
+            (0, 0, false),
+            (1, 0, false),
+            (5, 0, true),
+            (3, 0, false),
+            (4, READER_GROUP, false),
+            (4, 9, false),
+        ]
+        .into_iter()
+        .enumerate()
         {
             let i = i64::try_from(i).unwrap_or(0);
             c.reports.push(Report {
@@ -1560,7 +1600,7 @@ mod tests {
                 name: format!("report {i}"),
                 content: "# Title\n\nText.".to_owned(),
                 distribution,
-                sharing_group_id: 0,
+                sharing_group_id,
                 timestamp: 1_700_000_000,
                 deleted,
             });
@@ -1571,17 +1611,16 @@ mod tests {
     /// The count the store gives another organisation
     /// (`shared_attribute_count`), computed here from the same rule.
     fn shared_count(c: &EventContents) -> i64 {
-        let shared = |d: i64| matches!(d, 1..=3 | 5);
+        let shared = |d: i64, g: i64| matches!(d, 1..=3 | 5) || (d == 4 && g == READER_GROUP);
         let n = c
             .attributes
             .iter()
-            .filter(|a| !a.deleted && shared(a.distribution))
+            .filter(|a| !a.deleted && shared(a.distribution, a.sharing_group_id))
             .filter(|a| match a.object_id {
                 None => true,
-                Some(oid) => c
-                    .objects
-                    .iter()
-                    .any(|o| o.id == oid && !o.deleted && shared(o.distribution)),
+                Some(oid) => c.objects.iter().any(|o| {
+                    o.id == oid && !o.deleted && shared(o.distribution, o.sharing_group_id)
+                }),
             })
             .count();
         i64::try_from(n).unwrap_or(i64::MAX)
@@ -1589,11 +1628,12 @@ mod tests {
 
     async fn streamed(c: &EventContents, scope: Scope, with_deleted: bool, batch: i64) -> Vec<u8> {
         let (e, org, orgc) = (event(), org(1, "Owner"), org(2, "Creator \"C\""));
-        let visibility = Visibility::new(scope, with_deleted, VIEWER_ORG);
         let attribute_count = match scope {
             Scope::Everything => e.attribute_count,
-            Scope::SharedOnly => shared_count(c),
+            Scope::SharedOnly(_) => shared_count(c),
         };
+        let visibility = Visibility::new(scope, with_deleted, VIEWER_ORG);
+        let filter = visibility.filter();
         let parts = EventParts {
             objects: c.objects.clone(),
             references: c.references.clone(),
@@ -1617,7 +1657,7 @@ mod tests {
             attribute_count,
         })
         .expect("a writer");
-        let mut view = ViewStream::new(MemPages::new(c, visibility.filter()), writer, batch);
+        let mut view = ViewStream::new(MemPages::new(c, filter), writer, batch);
         let mut body = Vec::new();
         let mut chunks = 0;
         while let Some(chunk) = view.next_chunk().await.expect("a chunk") {
@@ -1630,8 +1670,9 @@ mod tests {
 
     fn built(c: &EventContents, scope: Scope, with_deleted: bool) -> Vec<u8> {
         let (e, org, orgc) = (event(), org(1, "Owner"), org(2, "Creator \"C\""));
+        let everything = scope.is_everything();
         let mut envelope = build(&e, &org, &orgc, c.clone(), scope, VIEWER_ORG);
-        if !with_deleted || scope != Scope::Everything {
+        if !with_deleted || !everything {
             drop_deleted(&mut envelope.event);
         }
         serde_json::to_vec(&envelope).expect("JSON")
@@ -1662,8 +1703,8 @@ mod tests {
             "{all:?}"
         );
         for view in [
-            streamed(&c, Scope::SharedOnly, false, 7).await,
-            built(&c, Scope::SharedOnly, false),
+            streamed(&c, shared(), false, 7).await,
+            built(&c, shared(), false),
         ] {
             let shared = sighting_orgs(&view);
             assert!(!shared.is_empty(), "the reader's own sightings are shown");
@@ -1674,11 +1715,11 @@ mod tests {
     #[tokio::test]
     async fn streamed_view_is_the_built_view_byte_for_byte() {
         let c = contents();
-        for scope in [Scope::Everything, Scope::SharedOnly] {
+        for scope in [Scope::Everything, shared()] {
             for with_deleted in [false, true] {
-                let want = built(&c, scope, with_deleted);
+                let want = built(&c, scope.clone(), with_deleted);
                 for batch in [1, 2, 3, 7, 500] {
-                    let got = streamed(&c, scope, with_deleted, batch).await;
+                    let got = streamed(&c, scope.clone(), with_deleted, batch).await;
                     assert_eq!(
                         String::from_utf8_lossy(&got),
                         String::from_utf8_lossy(&want),
@@ -1690,7 +1731,8 @@ mod tests {
         // The example is not trivial: every kind of part is shown somewhere
         // and hidden somewhere.
         let all = String::from_utf8_lossy(&built(&c, Scope::Everything, true)).into_owned();
-        let shared = String::from_utf8_lossy(&built(&c, Scope::SharedOnly, false)).into_owned();
+        let shared_view = built(&c, shared(), false);
+        let shared = String::from_utf8_lossy(&shared_view).into_owned();
         for needle in [
             "\"deleted\":true",
             "\"Sighting\"",
@@ -1705,6 +1747,57 @@ mod tests {
         assert!(!shared.contains("\"distribution\":\"0\""));
         assert!(shared.contains("\"Object\":[{"));
         assert!(shared.len() < all.len());
+        // Sharing-group parts: the reader sees those of its group, of every
+        // kind, and none of another group.
+        let groups_of = |view: &[u8]| {
+            let v: serde_json::Value = serde_json::from_slice(view).expect("JSON");
+            let ev = &v["Event"];
+            let mut parts: Vec<(&str, serde_json::Value)> = Vec::new();
+            for (kind, list) in [
+                ("Attribute", &ev["Attribute"]),
+                ("Object", &ev["Object"]),
+                ("EventReport", &ev["EventReport"]),
+            ] {
+                for p in list.as_array().into_iter().flatten() {
+                    parts.push((kind, p.clone()));
+                    for a in p["Attribute"].as_array().into_iter().flatten() {
+                        parts.push(("Object.Attribute", a.clone()));
+                    }
+                }
+            }
+            let mut found: Vec<(&str, String)> = parts
+                .into_iter()
+                .filter(|(_, p)| p["distribution"] == "4")
+                .map(|(k, p)| {
+                    (
+                        k,
+                        p["sharing_group_id"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_owned(),
+                    )
+                })
+                .collect();
+            found.sort();
+            found.dedup();
+            found
+        };
+        let in_shared = groups_of(&shared_view);
+        assert_eq!(
+            in_shared,
+            [
+                ("Attribute", "8".to_owned()),
+                ("EventReport", "8".to_owned()),
+                ("Object", "8".to_owned()),
+                ("Object.Attribute", "8".to_owned()),
+            ],
+        );
+        let in_all = groups_of(&built(&c, Scope::Everything, true));
+        assert!(
+            in_all.contains(&("Attribute", "9".to_owned())),
+            "{in_all:?}"
+        );
+        assert!(in_all.contains(&("Object", "9".to_owned())), "{in_all:?}");
     }
 
     #[tokio::test]

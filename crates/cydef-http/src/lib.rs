@@ -9,6 +9,7 @@
 pub mod auth;
 pub mod error;
 pub mod event_view;
+pub mod export;
 pub mod ingest;
 pub mod normalize;
 pub mod openapi;

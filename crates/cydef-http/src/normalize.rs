@@ -36,6 +36,7 @@ const CONTROLLERS: &[&str] = &[
     "users",
     "sightings",
     "event_reports",
+    "shadow_attributes",
 ];
 
 /// Actions whose canonical spelling is camelCase, as MISP names them.

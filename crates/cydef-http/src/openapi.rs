@@ -7,6 +7,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::routes::shadow_attributes;
 use crate::routes::{
     attributes, auth_keys, event_edit, events, health, login, object_templates, objects,
     organisations, roles, search, servers, sharing_groups, tags, users,
@@ -98,7 +99,8 @@ use crate::routes::{event_reports, sightings};
         search::attributes_search,
         search::events_search,
         search::objects_search,
-        search::legacy_export,
+        search::nids_export,
+        search::hids_export,
         sightings::add,
         sightings::index,
         sightings::list_sightings,
@@ -110,6 +112,14 @@ use crate::routes::{event_reports, sightings};
         event_reports::delete,
         event_reports::restore,
         event_reports::index,
+        shadow_attributes::add,
+        shadow_attributes::edit,
+        shadow_attributes::delete,
+        shadow_attributes::accept,
+        shadow_attributes::discard,
+        shadow_attributes::view,
+        shadow_attributes::index,
+        shadow_attributes::event_index,
     ),
     modifiers(&Security),
     tags(
@@ -128,6 +138,7 @@ use crate::routes::{event_reports, sightings};
         (name = "Search", description = "restSearch over attributes, events and objects (MISP's filters; JSON export)"),
         (name = "Sightings", description = "Sightings of attributes: add, list, delete, restSearch (MISP's default sighting policy)"),
         (name = "Event reports", description = "Markdown reports attached to events"),
+        (name = "Proposals", description = "Proposals (shadow attributes): proposing new attributes, changes and deletions; accepting and discarding them"),
     )
 )]
 pub struct ApiDoc;

@@ -117,6 +117,42 @@ impl SharingGroupDetail {
     }
 }
 
+/// The sharing groups whose distribution-4 data an organisation may read:
+/// MISP's `SharingGroup::authorizedIds` (the store's
+/// `authorized_sharing_group_ids`), read once per request. Sorted and
+/// without duplicates; cheap to clone (the list is shared).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuthorizedGroups(std::sync::Arc<[i64]>);
+
+impl AuthorizedGroups {
+    pub fn new(ids: impl IntoIterator<Item = i64>) -> Self {
+        let mut ids: Vec<i64> = ids.into_iter().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Self(ids.into())
+    }
+
+    /// Whether a part of distribution 4 in group `id` is open to the reader.
+    pub fn contains(&self, id: i64) -> bool {
+        self.0.binary_search(&id).is_ok()
+    }
+
+    /// The ids, ascending.
+    pub fn ids(&self) -> &[i64] {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl From<Vec<i64>> for AuthorizedGroups {
+    fn from(ids: Vec<i64>) -> Self {
+        Self::new(ids)
+    }
+}
+
 /// The writable fields of a sharing group, validated.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NewSharingGroup {
@@ -406,6 +442,16 @@ mod tests {
         serde_json::from_value::<SharingGroupInput>(v)
             .expect("deserialises")
             .parse()
+    }
+
+    #[test]
+    fn authorized_groups_are_a_sorted_set() {
+        let g = AuthorizedGroups::new([7, 3, 7, 1]);
+        assert_eq!(g.ids(), &[1, 3, 7]);
+        assert!(g.contains(3) && g.contains(7));
+        assert!(!g.contains(2) && !g.contains(0));
+        assert!(AuthorizedGroups::default().is_empty());
+        assert!(!AuthorizedGroups::default().contains(0));
     }
 
     #[test]

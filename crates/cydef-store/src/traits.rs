@@ -2,6 +2,7 @@
 //! the server holds an `Arc<dyn Store>`.
 
 use async_trait::async_trait;
+use cydef_model::sharing_group::AuthorizedGroups;
 use cydef_model::{
     role::Role, ApiKey, AuthKey, EntityRef, NewAuthKey, NewOrganisation, NewUser, Organisation,
     User,
@@ -180,6 +181,7 @@ pub trait Store:
     + SightingStore
     + ReportStore
     + SharingGroupStore
+    + ProposalStore
     + Send
     + Sync
 {
@@ -220,13 +222,12 @@ pub trait EventStore {
     async fn find_event(&self, r: EntityRef) -> StoreResult<cydef_model::event::Event>;
     async fn event_contents(&self, event_id: i64)
         -> StoreResult<cydef_model::event::EventContents>;
-    /// Events a reader may list, newest first. `viewer_org: None` is a site
-    /// admin (everything); otherwise the reader's organisation's events and
-    /// those shared beyond it (distribution 1–3).
+    /// Events `viewer` may see (the rule of `sql/visibility.rs`), newest
+    /// first, with `attribute_count` counting only the attributes it sees.
     async fn list_events(
         &self,
         page: Page,
-        viewer_org: Option<i64>,
+        viewer: &Viewer,
     ) -> StoreResult<Vec<cydef_model::event::Event>>;
     /// Deletes an event and everything in it; with a blocklist entry, its
     /// UUID is blocked from re-import in the same transaction.
@@ -350,17 +351,11 @@ pub enum Attached {
 /// nothing else.
 #[async_trait]
 pub trait TagStore {
-    /// Tags ordered by lower-cased name, with usage counts. `viewer_org:
-    /// None` counts everything (site admin); otherwise only events of that
-    /// organisation or shared beyond it (distribution 1–3), and of those
-    /// only the live attributes the organisation may see.
-    async fn list_tags(
-        &self,
-        filter: &TagFilter,
-        viewer_org: Option<i64>,
-    ) -> StoreResult<Vec<TagUsage>>;
+    /// Tags ordered by lower-cased name, with usage counts: the events
+    /// `viewer` sees and the live attributes it sees (`sql/visibility.rs`).
+    async fn list_tags(&self, filter: &TagFilter, viewer: &Viewer) -> StoreResult<Vec<TagUsage>>;
     /// One tag with its usage counts, as `list_tags` counts them.
-    async fn tag_usage(&self, id: i64, viewer_org: Option<i64>) -> StoreResult<TagUsage>;
+    async fn tag_usage(&self, id: i64, viewer: &Viewer) -> StoreResult<TagUsage>;
     async fn get_tag(&self, id: i64) -> StoreResult<cydef_model::event::Tag>;
     /// The tag with exactly this name, else one whose name matches
     /// case-insensitively.
@@ -547,11 +542,12 @@ pub trait EventEditStore {
 }
 
 /// Which parts of an event a read returns.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PartFilter {
-    /// Only parts shared beyond the owning organisation: distribution 1–3,
-    /// and 5 (the event's own).
-    pub shared_only: bool,
+    /// `Some(groups)`: only parts another organisation holding `groups` sees
+    /// (`sql/visibility.rs`): distribution 1–3, 5 (the event's own), and 4
+    /// when the part's sharing group is one of `groups`. `None`: every part.
+    pub shared_with: Option<AuthorizedGroups>,
     /// Leave out soft-deleted parts.
     pub live_only: bool,
 }
@@ -616,26 +612,36 @@ pub trait EventReadStore {
         &self,
         event_id: i64,
         cursor: AttributeCursor,
-        filter: PartFilter,
+        filter: &PartFilter,
         limit: i64,
     ) -> StoreResult<Vec<AttributeEntry>>;
-    /// The number of attributes another organisation sees in the event:
-    /// live shared ones, top-level or in live shared objects.
-    async fn shared_attribute_count(&self, event_id: i64) -> StoreResult<i64>;
+    /// The number of attributes another organisation, authorised for
+    /// `groups`, sees in the event: live shared ones (as [`PartFilter`]),
+    /// top-level or in live shared objects.
+    async fn shared_attribute_count(
+        &self,
+        event_id: i64,
+        groups: &AuthorizedGroups,
+    ) -> StoreResult<i64>;
 }
 
 /// Who is reading: site admins see everything; others what the visibility
 /// rule (`sql/visibility.rs`) lets their organisation see.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Viewer {
     pub org_id: i64,
     pub site_admin: bool,
+    /// The sharing groups the organisation is authorised for
+    /// ([`SharingGroupStore::authorized_sharing_group_ids`]): events and
+    /// parts of distribution 4 in one of them are open to it. Not consulted
+    /// for site admins, who see everything.
+    pub sharing_groups: AuthorizedGroups,
 }
 
 /// A page of attribute search results with what their view needs.
 #[derive(Debug, Clone, Default)]
 pub struct AttributeHits {
-    /// Matches in all pages.
+    /// Matches in all pages (0 when the search says `skip_count`).
     pub total: i64,
     /// This page, in id order.
     pub attributes: Vec<cydef_model::event::Attribute>,
@@ -645,12 +651,14 @@ pub struct AttributeHits {
     pub attribute_tags: Vec<cydef_model::event::TagLink>,
     /// Tags of their events (`target_id` is the event).
     pub event_tags: Vec<cydef_model::event::TagLink>,
+    /// The objects this page's attributes are in, by id.
+    pub objects: Vec<cydef_model::event::MispObject>,
 }
 
 /// A page of event search results.
 #[derive(Debug, Clone, Default)]
 pub struct EventHits {
-    /// Matches in all pages.
+    /// Matches in all pages (0 when the search says `skip_count`).
     pub total: i64,
     /// This page. `attribute_count` counts what the viewer may see.
     pub events: Vec<cydef_model::event::Event>,
@@ -940,4 +948,124 @@ pub trait SharingGroupStore {
         org_id: i64,
         site_admin: bool,
     ) -> StoreResult<bool>;
+}
+
+/// A proposal being made (`shadow_attributes/add|edit|delete`), with values
+/// validated as an attribute's.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProposalRequest {
+    /// A new attribute for the event; the proposal takes its UUID, which the
+    /// attribute keeps when the proposal is accepted.
+    Add {
+        event_id: i64,
+        attribute: cydef_model::event::NewAttribute,
+    },
+    /// New values (type, category, value, to_ids, comment, first/last seen)
+    /// for a live attribute; the proposal carries the attribute's UUID.
+    Edit {
+        attribute_id: i64,
+        attribute: cydef_model::event::NewAttribute,
+    },
+    /// Deleting a live attribute (`proposal_to_delete`); the proposal keeps
+    /// the attribute's UUID and current values, as MISP does.
+    Delete { attribute_id: i64 },
+}
+
+/// Who makes a proposal: MISP keeps the organisation and the user's e-mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proposer {
+    pub org_id: i64,
+    pub email: String,
+}
+
+/// A proposal with what its views show beyond the row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProposalEntry {
+    pub proposal: cydef_model::event::Proposal,
+    /// The proposer's e-mail (empty for proposals that came in an event).
+    pub email: String,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+    pub disable_correlation: bool,
+    pub event_uuid: String,
+    /// The organisation that created the event (MISP's `event_org_id`).
+    pub event_orgc_id: i64,
+    /// The proposing organisation's name and UUID (empty if unknown).
+    pub org_name: String,
+    pub org_uuid: String,
+    /// The UUID of the attribute a change or deletion is about, while it exists.
+    pub old_uuid: Option<String>,
+}
+
+/// Filters of the proposal index (MISP's `shadow_attributes/index`); all
+/// given ones must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProposalFilter {
+    pub id: Option<i64>,
+    pub event_id: Option<i64>,
+    /// Only proposals on events the viewer's organisation created (MISP's `all:0`).
+    pub own_events_only: bool,
+    /// Case-insensitive substring of the value, comment, proposal or event
+    /// UUID, event info, or the proposing organisation's name or UUID.
+    pub search: Option<String>,
+    pub deleted: Option<bool>,
+    /// Proposals with a `timestamp` at or after this.
+    pub since: Option<i64>,
+    /// A column to sort by (`id`, `event_id`, `type`, `value`, `timestamp`,
+    /// …; unknown names keep the default order: event id descending, then
+    /// type, as MISP).
+    pub sort: Option<String>,
+    pub descending: bool,
+    /// Paging: `page` (from 1) counts only with a `limit`.
+    pub limit: Option<i64>,
+    pub page: Option<i64>,
+}
+
+/// What accepting a proposal does, computed by the caller with the rules of
+/// the attribute endpoints.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProposalChange {
+    /// Adds this attribute to the proposal's event (`attributes/add`).
+    Create(cydef_model::event::NewAttribute),
+    /// Sets the proposal's attribute to these values (`attributes/edit`).
+    Update(cydef_model::event::NewAttribute),
+    /// Soft-deletes the proposal's attribute (`attributes/delete`).
+    Delete,
+}
+
+/// Proposals (MISP's shadow attributes). Who may see one is MISP's rule
+/// (`ShadowAttribute::buildConditions`): whoever sees its event and, for a
+/// proposal about an attribute, that attribute (`sql/visibility.rs`).
+#[async_trait]
+pub trait ProposalStore {
+    /// Stores a proposal; `Conflict("uuid")` when a new attribute's proposal
+    /// reuses the UUID of another; `NotFound` when the event or the live
+    /// attribute is gone. Nothing else changes (the event is not touched).
+    async fn add_proposal(
+        &self,
+        request: &ProposalRequest,
+        proposer: &Proposer,
+        now: i64,
+    ) -> StoreResult<ProposalEntry>;
+    /// The proposals `viewer` may see that match `filter`.
+    async fn list_proposals(
+        &self,
+        filter: &ProposalFilter,
+        viewer: &Viewer,
+    ) -> StoreResult<Vec<ProposalEntry>>;
+    /// Applies a live proposal and removes it in one transaction, with the
+    /// attribute write steps (so the attribute rules hold: duplicates are
+    /// `Conflict("value")`, a UUID in use `Conflict("attribute_uuid")`), and
+    /// touches the event (timestamp `now`, unpublished, attributes
+    /// recounted). Returns the attribute as stored. `NotFound` when the
+    /// proposal or its attribute is gone. A refused change leaves the
+    /// proposal in place.
+    async fn accept_proposal(
+        &self,
+        id: i64,
+        change: &ProposalChange,
+        now: i64,
+    ) -> StoreResult<cydef_model::event::Attribute>;
+    /// Removes a live proposal; `NotFound` when there is none.
+    async fn discard_proposal(&self, id: i64) -> StoreResult<()>;
 }

@@ -173,7 +173,7 @@ fn read_attributes(bytes: &[u8]) -> ApiResult<Vec<Value>> {
 
 /// An attribute `user` may see, deleted or not; anything else is
 /// `Invalid attribute`, exactly as a missing one.
-async fn visible_attribute(
+pub(crate) async fn visible_attribute(
     state: &AppState,
     user: &AuthUser,
     id: &str,
@@ -190,9 +190,9 @@ async fn visible_attribute(
         .find_event(EntityRef::Id(attribute.event_id))
         .await
         .map_err(|e| ApiError::from_store(e, INVALID_ATTRIBUTE))?;
-    match scope_for(user, &event) {
+    match scope_for(&user.viewer(state).await?, &event) {
         Some(Scope::Everything) => Ok((attribute, event)),
-        Some(scope @ Scope::SharedOnly) if scope.shows(attribute.distribution) => {
+        Some(scope) if scope.shows(attribute.distribution, attribute.sharing_group_id) => {
             // An attribute inside an object is visible only if the object is.
             if let Some(object_id) = attribute.object_id {
                 let object = state
@@ -200,7 +200,7 @@ async fn visible_attribute(
                     .find_object(EntityRef::Id(object_id))
                     .await
                     .map_err(|e| ApiError::from_store(e, INVALID_ATTRIBUTE))?;
-                if !scope.shows(object.distribution) || object.deleted {
+                if !scope.shows(object.distribution, object.sharing_group_id) || object.deleted {
                     return Err(not_found());
                 }
             }

@@ -16,7 +16,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use cydef_model::event::input::EventReportIn;
 use cydef_model::event::{Event, Report};
 use cydef_model::{flex, time_fmt, EntityRef};
-use cydef_store::{ReportFields, ReportFilter, StoreError, Viewer};
+use cydef_store::{ReportFields, ReportFilter, StoreError};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
@@ -112,13 +112,6 @@ pub struct ReportEnvelope {
     pub sharing_group: ReportSharingGroup,
     #[serde(rename = "Event")]
     pub event: ReportEvent,
-}
-
-fn viewer(user: &AuthUser) -> Viewer {
-    Viewer {
-        org_id: user.org.id,
-        site_admin: user.is_site_admin(),
-    }
 }
 
 async fn org_name(state: &AppState, id: i64) -> ApiResult<ReportOrg> {
@@ -229,9 +222,11 @@ async fn visible_report(state: &AppState, user: &AuthUser, id: &str) -> ApiResul
         .find_event(EntityRef::Id(report.event_id))
         .await
         .map_err(|e| ApiError::from_store(e, INVALID_REPORT))?;
-    match scope_for(user, &event) {
+    match scope_for(&user.viewer(state).await?, &event) {
         Some(Scope::Everything) => Ok((report, event)),
-        Some(scope @ Scope::SharedOnly) if scope.shows(report.distribution) && !report.deleted => {
+        Some(scope)
+            if scope.shows(report.distribution, report.sharing_group_id) && !report.deleted =>
+        {
             Ok((report, event))
         }
         _ => Err(not_found()),
@@ -596,7 +591,10 @@ pub async fn index(
             None => return Ok(HttpResponse::Ok().json(Vec::<ReportEnvelope>::new())),
         }
     }
-    let reports = state.store.list_reports(&filter, &viewer(&user)).await?;
+    let reports = state
+        .store
+        .list_reports(&filter, &user.viewer(&state).await?)
+        .await?;
     Ok(HttpResponse::Ok().json(render(&state, reports, &[]).await?))
 }
 

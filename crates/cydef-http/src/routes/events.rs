@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use cydef_model::event::{parse_events, EventIn, NewEvent, Rejection};
 use cydef_model::role::Permission;
 use cydef_model::{time_fmt, EntityRef, Organisation};
-use cydef_store::StoreError;
+use cydef_store::{StoreError, Viewer};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
@@ -74,16 +74,20 @@ pub(crate) fn rejection_errors(rejections: &[Rejection]) -> Value {
     Value::Object(errors)
 }
 
-/// Whether `user` may see `event` at all, and how much of it.
-/// Site admins and the owning or creating organisation see everything;
-/// others see events shared beyond the organisation (distribution 1–3), minus
-/// their distribution-0 parts. Sharing-group events (4) stay hidden from
-/// other organisations until sharing groups exist.
-pub(crate) fn scope_for(user: &AuthUser, event: &cydef_model::event::Event) -> Option<Scope> {
-    if user.is_site_admin() || event.org_id == user.org.id || event.orgc_id == user.org.id {
+/// Whether `viewer` may see `event` at all, and how much of it (MISP's
+/// `Event::createEventConditions`; the store's `sql/visibility.rs` is the
+/// same rule in SQL). Site admins and the owning or creating organisation
+/// see everything; other organisations see events shared beyond the
+/// organisation (distribution 1–3) and sharing-group events (4) of a group
+/// they are authorised for, with only the parts [`Scope::shows`] shows.
+pub(crate) fn scope_for(viewer: &Viewer, event: &cydef_model::event::Event) -> Option<Scope> {
+    let groups = &viewer.sharing_groups;
+    if viewer.site_admin || event.org_id == viewer.org_id || event.orgc_id == viewer.org_id {
         Some(Scope::Everything)
-    } else if (1..=3).contains(&event.distribution) {
-        Some(Scope::SharedOnly)
+    } else if (1..=3).contains(&event.distribution)
+        || (event.distribution == 4 && groups.contains(event.sharing_group_id))
+    {
+        Some(Scope::SharedOnly(groups.clone()))
     } else {
         None
     }
@@ -102,7 +106,8 @@ pub(crate) async fn visible_event(
         .find_event(r)
         .await
         .map_err(|e| ApiError::from_store(e, INVALID_EVENT))?;
-    let scope = scope_for(user, &event).ok_or_else(|| ApiError::not_found(INVALID_EVENT))?;
+    let viewer = user.viewer(state).await?;
+    let scope = scope_for(&viewer, &event).ok_or_else(|| ApiError::not_found(INVALID_EVENT))?;
     Ok((event, scope))
 }
 
@@ -171,11 +176,11 @@ pub(crate) async fn view_response(
 ) -> ApiResult<HttpResponse> {
     let (org, orgc) = orgs_of(state, event).await?;
     let parts = state.store.event_parts(event.id).await?;
-    let attribute_count = match scope {
+    let attribute_count = match &scope {
         Scope::Everything => event.attribute_count,
         // Another organisation's count is of what it may see, so that the
         // number does not reveal hidden attributes.
-        Scope::SharedOnly => state.store.shared_attribute_count(event.id).await?,
+        Scope::SharedOnly(groups) => state.store.shared_attribute_count(event.id, groups).await?,
     };
     let spec = event_view::ViewSpec {
         event,
@@ -203,7 +208,7 @@ pub(crate) async fn store_event(state: &AppState, user: &AuthUser, ev: NewEvent)
             // it: otherwise the answer must not give its id away (that the
             // UUID is taken cannot be hidden, as UUIDs are unique).
             let visible = match state.store.find_event(EntityRef::Id(id)).await {
-                Ok(e) => scope_for(user, &e).is_some(),
+                Ok(e) => scope_for(&user.viewer(state).await?, &e).is_some(),
                 Err(_) => false,
             };
             if visible {

@@ -11,6 +11,7 @@ pub mod auth_keys;
 pub mod event_edit;
 pub mod event_reports;
 pub mod events;
+pub(crate) mod export;
 pub mod health;
 pub mod login;
 pub mod object_templates;
@@ -19,6 +20,7 @@ pub mod organisations;
 pub mod roles;
 pub mod search;
 pub mod servers;
+pub mod shadow_attributes;
 pub mod sharing_groups;
 pub mod sightings;
 pub mod tags;
@@ -64,4 +66,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     object_templates::configure(cfg);
     sightings::configure(cfg);
     event_reports::configure(cfg);
+    shadow_attributes::configure(cfg);
 }

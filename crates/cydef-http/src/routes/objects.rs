@@ -233,11 +233,11 @@ async fn visible_object(
         .find_event(EntityRef::Id(object.event_id))
         .await
         .map_err(|e| ApiError::from_store(e, INVALID_OBJECT))?;
-    match scope_for(user, &event) {
+    match scope_for(&user.viewer(state).await?, &event) {
         // Soft-deleted objects are the owner's business, as in the event view.
         Some(scope)
-            if scope.shows(object.distribution)
-                && (scope == Scope::Everything || !object.deleted) =>
+            if scope.shows(object.distribution, object.sharing_group_id)
+                && (scope.is_everything() || !object.deleted) =>
         {
             Ok((object, event, scope))
         }
@@ -247,7 +247,7 @@ async fn visible_object(
 
 /// The object as MISP shows it: its live attributes (those the reader may
 /// see) with their tags, and its references.
-async fn render(state: &AppState, o: &MispObject, scope: Scope) -> ApiResult<ObjectView> {
+async fn render(state: &AppState, o: &MispObject, scope: &Scope) -> ApiResult<ObjectView> {
     let (attributes, tags) = state.store.object_attributes(o.id).await?;
     let mut tag_views: HashMap<i64, Vec<TagView>> = HashMap::new();
     for l in &tags {
@@ -258,7 +258,7 @@ async fn render(state: &AppState, o: &MispObject, scope: Scope) -> ApiResult<Obj
     }
     let attribute = attributes
         .into_iter()
-        .filter(|a| !a.deleted && scope.shows(a.distribution))
+        .filter(|a| !a.deleted && scope.shows(a.distribution, a.sharing_group_id))
         .map(|a| {
             let tags = tag_views.remove(&a.id).unwrap_or_default();
             attribute_view(a, tags, Vec::new())
@@ -269,7 +269,7 @@ async fn render(state: &AppState, o: &MispObject, scope: Scope) -> ApiResult<Obj
         .object_references(o.id)
         .await?
         .iter()
-        .filter(|r| scope == Scope::Everything || !r.deleted)
+        .filter(|r| scope.is_everything() || !r.deleted)
         .map(|r| reference_view(r, &o.uuid))
         .collect();
     Ok(object_view(o, references, attribute))
@@ -452,7 +452,7 @@ async fn add_object(
     };
     let stored = state.store.find_object(EntityRef::Id(id)).await?;
     Ok(HttpResponse::Ok().json(ObjectEnvelope {
-        object: render(state, &stored, Scope::Everything).await?,
+        object: render(state, &stored, &Scope::Everything).await?,
     }))
 }
 
@@ -473,7 +473,7 @@ pub async fn view(
     let (object, event, scope) = visible_object(&state, &user, &id).await?;
     Ok(HttpResponse::Ok().json(ObjectDetailEnvelope {
         object: ObjectDetail {
-            object: render(&state, &object, scope).await?,
+            object: render(&state, &object, &scope).await?,
             event: ObjectEventView {
                 id: event.id,
                 info: event.info.clone(),
@@ -643,7 +643,7 @@ pub async fn edit(
         })?;
     let stored = state.store.find_object(EntityRef::Id(object.id)).await?;
     Ok(HttpResponse::Ok().json(ObjectEnvelope {
-        object: render(&state, &stored, Scope::Everything).await?,
+        object: render(&state, &stored, &Scope::Everything).await?,
     }))
 }
 

@@ -9,19 +9,21 @@ use std::collections::HashMap;
 use actix_web::{web, HttpRequest, HttpResponse};
 use cydef_model::event::TagLink;
 use cydef_model::search::{
-    self, Controller, Deleted, ReturnFormat, SearchRequest, Sources, SUPPORTED_FORMATS,
+    self, Controller, Deleted, ExportFormat, Filter, ReturnFormat, SearchRequest, Sources,
+    SUPPORTED_FORMATS,
 };
 use cydef_model::time_fmt;
-use cydef_store::{OrgScope, Viewer};
+use cydef_store::OrgScope;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::events::{render, scope_for, IndexEntry};
+use super::export::{self, Scope as ExportScope};
 use super::{named, resource};
 use crate::auth::{AuthUser, Authed};
 use crate::error::{ApiError, ApiResult};
-use crate::event_view::{self, AttributeView, EventEnvelope, EventOrg, ObjectView, Scope, TagView};
+use crate::event_view::{self, AttributeView, EventEnvelope, EventOrg, ObjectView, TagView};
 use crate::views::ErrorBody;
 use crate::wire::{int_str, INVALID_JSON};
 use crate::AppState;
@@ -170,16 +172,23 @@ fn read_search(
     Ok((q, body_given))
 }
 
-/// Refuses formats other than JSON, naming the format and the valid ones.
-fn check_format(q: &SearchRequest) -> ApiResult<()> {
-    let valid = SUPPORTED_FORMATS.join(", ");
+/// The format asked: JSON (`None`) or one of `valid`'s exports. Others
+/// are refused naming the valid ones: 400 for MISP formats not produced
+/// yet (STIX, …), 404 for the rest.
+fn check_format(q: &SearchRequest, valid: &[&str]) -> ApiResult<Option<ExportFormat>> {
+    let list = valid.join(", ");
     match &q.return_format {
-        ReturnFormat::Json => Ok(()),
+        ReturnFormat::Json => Ok(None),
+        ReturnFormat::Export(f) if valid.contains(&f.name()) => Ok(Some(*f)),
+        ReturnFormat::Export(f) => Err(ApiError::not_found(format!(
+            "Invalid output format: {}. Valid formats: {list}.",
+            f.name()
+        ))),
         ReturnFormat::NotYetSupported(f) => Err(ApiError::bad_request(format!(
-            "The {f} export format is not supported yet. Valid formats: {valid}."
+            "The {f} export format is not supported yet. Valid formats: {list}."
         ))),
         ReturnFormat::Unknown(f) => Err(ApiError::not_found(format!(
-            "Invalid output format: {f}. Valid formats: {valid}."
+            "Invalid output format: {f}. Valid formats: {list}."
         ))),
     }
 }
@@ -194,13 +203,6 @@ fn check_terms(req: &HttpRequest, q: &SearchRequest, body_given: bool) -> ApiRes
         Err(ApiError::bad_request(GET_WITHOUT_PARAMETERS))
     } else {
         Err(ApiError::bad_request(NO_TERMS))
-    }
-}
-
-fn viewer(user: &AuthUser) -> Viewer {
-    Viewer {
-        org_id: user.org.id,
-        site_admin: user.is_site_admin(),
     }
 }
 
@@ -223,12 +225,22 @@ fn with_count(total: i64) -> actix_web::HttpResponseBuilder {
 /// `sharinggroup`, `threat_level_id`, `analysis`, `object_relation`,
 /// `searchall`, `limit`/`page`. Lists, `!` negation, `a&&!b` and
 /// `{"OR": [], "AND": [], "NOT": []}` are accepted everywhere.
+///
+/// `returnFormat` (or the path segment after `restSearch`) is `json` or one
+/// of MISP's text exports: `csv` (`requested_attributes`, `includeContext`,
+/// `headerless`), `text`, `hashes`, `suricata`, `snort`, `rpz` (`policy`,
+/// `walled_garden`, `ns`, `email`, `serial`, `ttl`, …). The detection
+/// formats take only `to_ids` attributes of published events unless
+/// `to_ids` or `published` is given.
 #[utoipa::path(post, path = "/attributes/restSearch", tag = "Search",
     request_body(content = Object, description = "Filters, bare or as `{\"request\": {…}}`"),
     security(("ApiKey" = []), ("Bearer" = [])),
     responses(
-        (status = 200, description = "Matching attributes; `X-Result-Count` is the number of matches in all pages", body = AttributeSearchResponse),
-        (status = 400, description = "Body is not JSON, a filter cannot be read, or the export format is not supported yet", body = ErrorBody),
+        (status = 200, description = "Matching attributes; `X-Result-Count` is the number of matches in all pages. With `returnFormat` `csv` (text/csv), `text`, `hashes`, `suricata`, `snort` or `rpz` (text/plain), MISP's export of them", content(
+            (AttributeSearchResponse = "application/json"),
+            (String = "text/csv"),
+            (String = "text/plain"))),
+        (status = 400, description = "Body is not JSON, a filter cannot be read, or the export format is not supported yet (STIX, …)", body = ErrorBody),
         (status = 403, description = "Authentication failed", body = ErrorBody),
         (status = 404, description = "Unknown export format", body = ErrorBody)))]
 pub async fn attributes_search(
@@ -258,9 +270,16 @@ async fn attribute_search(
     tail: Option<&str>,
 ) -> ApiResult<HttpResponse> {
     let (q, body_given) = read_search(req, body, tail, Some(Controller::Attributes))?;
-    check_format(&q)?;
+    let format = check_format(&q, SUPPORTED_FORMATS)?;
     check_terms(req, &q, body_given)?;
-    let hits = state.store.search_attributes(&q, &viewer(user)).await?;
+    if let Some(f) = format {
+        let viewer = user.viewer(state).await?;
+        return export::respond(state, user, viewer, q, f, ExportScope::Attributes).await;
+    }
+    let hits = state
+        .store
+        .search_attributes(&q, &user.viewer(state).await?)
+        .await?;
     let events: HashMap<i64, &cydef_model::event::Event> =
         hits.events.iter().map(|e| (e.id, e)).collect();
     let mut attribute_tags: HashMap<i64, Vec<TagView>> = HashMap::new();
@@ -312,12 +331,19 @@ async fn attribute_search(
 /// attribute filters (`value`, `type`, `category`, `to_ids`, …) through one
 /// of its attributes the caller may see; `tags` match the event's tags and
 /// those of its visible attributes. Same filters as `/attributes/restSearch`.
+///
+/// The text exports (`returnFormat` as for `/attributes/restSearch`) write
+/// every attribute the caller sees in the matching events (only `to_ids`
+/// ones for the detection formats), top-level attributes first.
 #[utoipa::path(post, path = "/events/restSearch", tag = "Search",
     request_body(content = Object, description = "Filters, bare or as `{\"request\": {…}}`"),
     security(("ApiKey" = []), ("Bearer" = [])),
     responses(
-        (status = 200, description = "Matching events; `X-Result-Count` is the number of matching events in all pages", body = EventSearchResponse),
-        (status = 400, description = "Body is not JSON, a filter cannot be read, or the export format is not supported yet", body = ErrorBody),
+        (status = 200, description = "Matching events; `X-Result-Count` is the number of matching events in all pages. With `returnFormat` `csv` (text/csv), `text`, `hashes`, `suricata`, `snort` or `rpz` (text/plain), MISP's export of their attributes", content(
+            (EventSearchResponse = "application/json"),
+            (String = "text/csv"),
+            (String = "text/plain"))),
+        (status = 400, description = "Body is not JSON, a filter cannot be read, or the export format is not supported yet (STIX, …)", body = ErrorBody),
         (status = 403, description = "Authentication failed", body = ErrorBody),
         (status = 404, description = "Unknown export format", body = ErrorBody)))]
 pub async fn events_search(
@@ -347,18 +373,24 @@ async fn event_search(
     tail: Option<&str>,
 ) -> ApiResult<HttpResponse> {
     let (q, body_given) = read_search(req, body, tail, Some(Controller::Events))?;
-    check_format(&q)?;
+    let format = check_format(&q, SUPPORTED_FORMATS)?;
     check_terms(req, &q, body_given)?;
-    let hits = state.store.search_events(&q, &viewer(user), false).await?;
+    if let Some(f) = format {
+        let viewer = user.viewer(state).await?;
+        return export::respond(state, user, viewer, q, f, ExportScope::Events).await;
+    }
+    let viewer = user.viewer(state).await?;
+    let hits = state.store.search_events(&q, &viewer, false).await?;
     let mut response = Vec::with_capacity(hits.events.len());
     for event in &hits.events {
         // The store matched only visible events; the view applies the same
         // rule to the parts.
-        let Some(scope) = scope_for(user, event) else {
+        let Some(scope) = scope_for(&viewer, event) else {
             continue;
         };
+        let everything = scope.is_everything();
         let mut envelope = render(state, user, event, scope).await?;
-        if scope != Scope::Everything || q.deleted == Deleted::Exclude {
+        if !everything || q.deleted == Deleted::Exclude {
             event_view::drop_deleted(&mut envelope.event);
         }
         if q.metadata {
@@ -426,9 +458,13 @@ async fn object_search(
     tail: Option<&str>,
 ) -> ApiResult<HttpResponse> {
     let (q, body_given) = read_search(req, body, tail, Some(Controller::Objects))?;
-    check_format(&q)?;
+    // MISP's object search answers JSON only.
+    check_format(&q, &["json"])?;
     check_terms(req, &q, body_given)?;
-    let hits = state.store.search_objects(&q, &viewer(user)).await?;
+    let hits = state
+        .store
+        .search_objects(&q, &user.viewer(state).await?)
+        .await?;
     let mut tags: HashMap<i64, Vec<TagView>> = HashMap::new();
     for l in &hits.attribute_tags {
         tags.entry(l.target_id).or_default().push(TagView::new(l));
@@ -458,30 +494,83 @@ async fn object_search(
     Ok(with_count(hits.total).json(ObjectSearchResponse { response }))
 }
 
-/// MISP's older export URLs (`/events/nids/suricata/download`,
-/// `/events/hids/md5/download`): those formats are not produced yet, which
-/// is said plainly rather than answered as an unknown path (also served at
-/// `/events/nids/{format}` and `/events/hids/{format}[/download]`).
+/// MISP's older IDS export, `/events/nids/{suricata|snort}[/download]`:
+/// the rules of the published events with `to_ids` attributes that the
+/// filters (named or query parameters, or a body) select, as
+/// `/events/restSearch` in that format. MISP answers Suricata rules whatever
+/// the segment says; the segment is honoured here.
 #[utoipa::path(get, path = "/events/nids/{format}/download", tag = "Search",
     params(("format" = String, Path, description = "`suricata` or `snort`")),
+    request_body(content = Object, description = "Optional filters, as for `/events/restSearch`"),
     security(("ApiKey" = []), ("Bearer" = [])),
     responses(
-        (status = 400, description = "The format is not produced yet", body = ErrorBody),
-        (status = 403, description = "Authentication failed", body = ErrorBody)))]
-pub async fn legacy_export(_user: Authed, format: web::Path<String>) -> ApiResult<HttpResponse> {
-    let format = format.into_inner();
-    let name = if matches!(
-        format.to_ascii_lowercase().as_str(),
-        "md5" | "sha1" | "sha256"
-    ) {
-        "hashes".to_owned()
-    } else {
-        format
+        (status = 200, description = "The rules (`X-Result-Count`: matching events)", body = String, content_type = "text/plain"),
+        (status = 400, description = "A filter cannot be read", body = ErrorBody),
+        (status = 403, description = "Authentication failed", body = ErrorBody),
+        (status = 404, description = "Neither `suricata` nor `snort`", body = ErrorBody)))]
+pub async fn nids_export(
+    state: web::Data<AppState>,
+    user: Authed,
+    req: HttpRequest,
+    format: web::Path<String>,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let format = match ExportFormat::parse(&format) {
+        Some(f @ (ExportFormat::Suricata | ExportFormat::Snort)) => f,
+        _ => {
+            return Err(ApiError::not_found(format!(
+                "Invalid output format: {format}. Valid formats: suricata, snort."
+            )))
+        }
     };
-    Err(ApiError::bad_request(format!(
-        "The {name} export format is not supported yet. Valid formats: {}.",
-        SUPPORTED_FORMATS.join(", ")
-    )))
+    let q = read_request(&req, &body, None, None)?;
+    let viewer = user.viewer(&state).await?;
+    export::respond(&state, &user, viewer, q, format, ExportScope::Events).await
+}
+
+/// MISP's older hash export, `/events/hids/{md5|sha1|sha256}[/download]`:
+/// the `hashes` export of attributes of those types (`md5` also takes
+/// `malware-sample` and `filename|md5`, and so on; another segment is taken
+/// as the type), with the filters given, as `/attributes/restSearch`.
+#[utoipa::path(get, path = "/events/hids/{format}/download", tag = "Search",
+    params(("format" = String, Path, description = "`md5`, `sha1`, `sha256` (or another attribute type)")),
+    request_body(content = Object, description = "Optional filters, as for `/attributes/restSearch`"),
+    security(("ApiKey" = []), ("Bearer" = [])),
+    responses(
+        (status = 200, description = "One hash a line (`X-Result-Count`: matching attributes)", body = String, content_type = "text/plain"),
+        (status = 400, description = "A filter cannot be read", body = ErrorBody),
+        (status = 403, description = "Authentication failed", body = ErrorBody)))]
+pub async fn hids_export(
+    state: web::Data<AppState>,
+    user: Authed,
+    req: HttpRequest,
+    format: web::Path<String>,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let types: Vec<String> = match format.as_str() {
+        "md5" => vec!["malware-sample", "md5", "filename|md5"],
+        "sha1" => vec!["sha1", "filename|sha1"],
+        "sha256" => vec!["sha256", "filename|sha256"],
+        other => vec![other],
+    }
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    let mut q = read_request(&req, &body, None, None)?;
+    q.attr_type = Filter {
+        any: types,
+        ..Filter::default()
+    };
+    let viewer = user.viewer(&state).await?;
+    export::respond(
+        &state,
+        &user,
+        viewer,
+        q,
+        ExportFormat::Hashes,
+        ExportScope::Attributes,
+    )
+    .await
 }
 
 /// The events index with MISP's filters (`searchinfo`, `searchorg`,
@@ -496,7 +585,10 @@ pub(crate) async fn index(
     body: &[u8],
 ) -> ApiResult<HttpResponse> {
     let q = read_request(req, body, None, None)?;
-    let hits = state.store.search_events(&q, &viewer(user), true).await?;
+    let hits = state
+        .store
+        .search_events(&q, &user.viewer(state).await?, true)
+        .await?;
     let ids: Vec<i64> = hits.events.iter().map(|e| e.id).collect();
     let mut tags: HashMap<i64, Vec<IndexEventTag>> = HashMap::new();
     for l in state.store.tags_of_events(&ids).await? {
@@ -579,10 +671,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(events_search_tail))
             .route(web::post().to(events_search_tail)),
     )
-    .service(resource("/events/nids/{format}/download").route(web::get().to(legacy_export)))
-    .service(resource("/events/nids/{format}").route(web::get().to(legacy_export)))
-    .service(resource("/events/hids/{format}/download").route(web::get().to(legacy_export)))
-    .service(resource("/events/hids/{format}").route(web::get().to(legacy_export)))
+    .service(
+        resource("/events/nids/{format}/download")
+            .route(web::get().to(nids_export))
+            .route(web::post().to(nids_export)),
+    )
+    .service(
+        resource("/events/nids/{format}")
+            .route(web::get().to(nids_export))
+            .route(web::post().to(nids_export)),
+    )
+    .service(
+        resource("/events/hids/{format}/download")
+            .route(web::get().to(hids_export))
+            .route(web::post().to(hids_export)),
+    )
+    .service(
+        resource("/events/hids/{format}")
+            .route(web::get().to(hids_export))
+            .route(web::post().to(hids_export)),
+    )
     .service(
         resource("/objects/restSearch")
             .route(web::get().to(objects_search))

@@ -387,9 +387,11 @@ pub async fn index(
         .get("passive")
         .or_else(|| params.get("passive"))
         .is_some_and(|p| p == "true" || p == "1");
+    // The groups are what this lists: the rule needs only the organisation.
     let viewer = Viewer {
         org_id: user.org.id,
         site_admin: user.is_site_admin(),
+        sharing_groups: Default::default(),
     };
     let groups = state
         .store

@@ -16,14 +16,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use cydef_model::event::{Attribute, Event, Sighting};
 use cydef_model::search::{parse_range, parse_time};
 use cydef_model::{flex, time_fmt, EntityRef};
-use cydef_store::{SightingFilter, SightingHits, SightingRecord, SightingTarget, Viewer};
+use cydef_store::{SightingFilter, SightingHits, SightingRecord, SightingTarget};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::events::{visible_event, INVALID_EVENT};
 use super::{named, resource};
-use crate::auth::{AuthUser, Authed, CanDeleteSightings, CanSight};
+use crate::auth::{Authed, CanDeleteSightings, CanSight};
 use crate::error::{success_body, ApiError, ApiResult};
 use crate::views::ErrorBody;
 use crate::wire::{int_str, parse_body};
@@ -165,13 +165,6 @@ pub struct SightingListEntry {
 #[derive(Serialize, ToSchema)]
 pub struct SightingSearchResponse {
     pub response: Vec<SightingEnvelope>,
-}
-
-fn viewer(user: &AuthUser) -> Viewer {
-    Viewer {
-        org_id: user.org.id,
-        site_admin: user.is_site_admin(),
-    }
 }
 
 /// The request body as an object (`{"Sighting": …}` and `{"request": …}`
@@ -341,7 +334,7 @@ pub async fn add(
     let target = sighting_target(req.match_info().get("id"), &body)?.ok_or_else(no_match)?;
     let attributes = state
         .store
-        .sightable_attributes(&target, &viewer(&user))
+        .sightable_attributes(&target, &user.viewer(&state).await?)
         .await?;
     if attributes.is_empty() {
         return Err(no_match());
@@ -383,7 +376,10 @@ pub async fn index(
         let (event, _) = visible_event(&state, &user, id).await?;
         filter.event_ids = Some(vec![event.id]);
     }
-    let hits = state.store.find_sightings(&filter, &viewer(&user)).await?;
+    let hits = state
+        .store
+        .find_sightings(&filter, &user.viewer(&state).await?)
+        .await?;
     let orgs = orgs_by_id(&state, hits.sightings.iter().map(|s| s.org_id)).await?;
     let uuids: HashMap<i64, &str> = hits
         .attributes
@@ -461,7 +457,7 @@ pub async fn list_sightings(
 ) -> ApiResult<HttpResponse> {
     let body = body_object(&body)?;
     let p = list_params(&req, &body);
-    let v = viewer(&user);
+    let v = user.viewer(&state).await?;
     let mut filter = SightingFilter {
         newest_first: true,
         ..Default::default()
@@ -779,7 +775,10 @@ pub async fn rest_search(
         return Err(ApiError::not_found("Invalid output format."));
     }
     let filter = search_filter(&state, &p, context.as_deref(), time_fmt::now()).await?;
-    let hits = state.store.find_sightings(&filter, &viewer(&user)).await?;
+    let hits = state
+        .store
+        .find_sightings(&filter, &user.viewer(&state).await?)
+        .await?;
     let response = render_hits(&state, &hits, &p).await?;
     Ok(HttpResponse::Ok().json(SightingSearchResponse { response }))
 }

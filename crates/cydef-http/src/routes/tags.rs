@@ -375,16 +375,17 @@ async fn visible_attribute(
         .find_event(EntityRef::Id(attribute.event_id))
         .await
         .map_err(|e| ApiError::from_store(e, not_found))?;
-    match scope_for(user, &event) {
+    match scope_for(&user.viewer(state).await?, &event) {
         Some(Scope::Everything) => {}
-        Some(Scope::SharedOnly) if attribute.distribution != 0 => {
+        Some(scope) if scope.shows(attribute.distribution, attribute.sharing_group_id) => {
+            // An attribute inside an object is visible only if the object is.
             if let Some(oid) = attribute.object_id {
-                let contents = state.store.event_contents(event.id).await?;
-                let object_hidden = contents
-                    .objects
-                    .iter()
-                    .any(|o| o.id == oid && o.distribution == 0);
-                if object_hidden {
+                let object = state
+                    .store
+                    .find_object(EntityRef::Id(oid))
+                    .await
+                    .map_err(|e| ApiError::from_store(e, not_found))?;
+                if object.deleted || !scope.shows(object.distribution, object.sharing_group_id) {
                     return Err(missing());
                 }
             }
@@ -457,10 +458,6 @@ fn with_counts(u: &TagUsage, favourite: Option<bool>, counts: bool) -> TagWithCo
     }
 }
 
-fn viewer(user: &AuthUser) -> Option<i64> {
-    (!user.is_site_admin()).then_some(user.org.id)
-}
-
 fn name_taken(action: &str) -> ApiError {
     ApiError::save_failed(
         format!("Could not {action} Tag"),
@@ -516,7 +513,10 @@ pub async fn index(
     let tags = if flag("favouritesOnly") {
         Vec::new()
     } else {
-        state.store.list_tags(&filter, viewer(&user)).await?
+        state
+            .store
+            .list_tags(&filter, &user.viewer(&state).await?)
+            .await?
     };
     let counts = !flag("exclude_statistics");
     Ok(HttpResponse::Ok().json(TagIndex {
@@ -546,7 +546,7 @@ pub async fn view(
     let id = numeric_id(&id).ok_or_else(|| ApiError::not_found(INVALID_TAG_VIEW))?;
     let usage = state
         .store
-        .tag_usage(id, viewer(&user))
+        .tag_usage(id, &user.viewer(&state).await?)
         .await
         .map_err(|e| ApiError::from_store(e, INVALID_TAG_VIEW))?;
     Ok(HttpResponse::Ok().json(with_counts(&usage, None, true)))

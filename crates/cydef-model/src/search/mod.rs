@@ -29,17 +29,12 @@ impl SearchError {
     }
 }
 
-/// Export formats Cydef answers today.
-pub const SUPPORTED_FORMATS: &[&str] = &["json"];
+/// Export formats Cydef answers today (the first is the default).
+pub const SUPPORTED_FORMATS: &[&str] =
+    &["json", "csv", "text", "hashes", "suricata", "snort", "rpz"];
 
 /// MISP's other export formats: known, not answered yet.
 pub const PLANNED_FORMATS: &[&str] = &[
-    "csv",
-    "text",
-    "hashes",
-    "suricata",
-    "snort",
-    "rpz",
     "stix",
     "stix2",
     "stix-json",
@@ -56,13 +51,70 @@ pub const PLANNED_FORMATS: &[&str] = &[
     "context-markdown",
     "netfilter",
     "opendata",
+    "hosts",
+    "kunai",
 ];
+
+/// MISP's text export formats that Cydef produces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv,
+    Text,
+    Hashes,
+    Suricata,
+    Snort,
+    Rpz,
+}
+
+impl ExportFormat {
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s.trim().to_ascii_lowercase().as_str() {
+            "csv" => Self::Csv,
+            "text" => Self::Text,
+            "hashes" => Self::Hashes,
+            "suricata" => Self::Suricata,
+            "snort" => Self::Snort,
+            "rpz" => Self::Rpz,
+            _ => return None,
+        })
+    }
+
+    /// The `returnFormat` name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Text => "text",
+            Self::Hashes => "hashes",
+            Self::Suricata => "suricata",
+            Self::Snort => "snort",
+            Self::Rpz => "rpz",
+        }
+    }
+
+    /// MISP's response type (`X-Response-Format`, the file extension):
+    /// `csv` or `txt`.
+    pub fn response_type(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            _ => "txt",
+        }
+    }
+
+    /// Whether the format feeds detection (MISP's exports without
+    /// `non_restrictive_export`): unless the search says otherwise, it takes
+    /// only `to_ids` attributes of published events.
+    pub fn restrictive(self) -> bool {
+        self != Self::Csv
+    }
+}
 
 /// The requested output format.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum ReturnFormat {
     #[default]
     Json,
+    /// A text export Cydef produces.
+    Export(ExportFormat),
     /// One of MISP's formats that Cydef does not produce yet.
     NotYetSupported(String),
     /// Not a format MISP knows.
@@ -72,12 +124,33 @@ pub enum ReturnFormat {
 impl ReturnFormat {
     pub fn parse(s: &str) -> Self {
         let lower = s.trim().to_ascii_lowercase();
+        if let Some(f) = ExportFormat::parse(&lower) {
+            return Self::Export(f);
+        }
         match lower.as_str() {
             "" | "json" | "download" => Self::Json,
             f if PLANNED_FORMATS.contains(&f) => Self::NotYetSupported(lower),
             _ => Self::Unknown(s.trim().to_owned()),
         }
     }
+}
+
+/// The zone settings of the RPZ export, as MISP reads them from the search
+/// (`policy`, `walled_garden`, `ns`, `ns_alt`, `email`, `serial`, `refresh`,
+/// `retry`, `expiry`, `minimum_ttl`, `ttl`); unset ones take MISP's defaults.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RpzSettings {
+    pub policy: Option<String>,
+    pub walled_garden: Option<String>,
+    pub ns: Option<String>,
+    pub ns_alt: Option<String>,
+    pub email: Option<String>,
+    pub serial: Option<String>,
+    pub refresh: Option<String>,
+    pub retry: Option<String>,
+    pub expiry: Option<String>,
+    pub minimum_ttl: Option<String>,
+    pub ttl: Option<String>,
 }
 
 /// What to do with soft-deleted attributes.
@@ -180,6 +253,19 @@ pub struct SearchRequest {
     pub with_attachments: bool,
     pub enforce_warninglist: bool,
     pub requested_attributes: Vec<String>,
+    /// CSV without its header line.
+    pub headerless: bool,
+    /// Exports: tags that are not `exportable` too.
+    pub include_all_tags: bool,
+    /// Whether `to_ids` and `published` were given (even as "either"):
+    /// detection exports default them to 1 otherwise.
+    pub to_ids_given: bool,
+    pub published_given: bool,
+    /// RPZ zone settings.
+    pub rpz: RpzSettings,
+    /// Not a parameter: the caller needs no count of all matches (the later
+    /// pages of an export), so the store does not compute it (`total` 0).
+    pub skip_count: bool,
     /// Whether any parameter at all was given (MISP refuses a GET search
     /// without one).
     pub any_parameter: bool,
@@ -192,6 +278,20 @@ impl SearchRequest {
         let limit = self.limit?;
         let page = self.page.unwrap_or(1).max(1);
         Some(((page - 1).saturating_mul(limit), limit))
+    }
+
+    /// MISP's defaults for detection exports: only `to_ids` attributes of
+    /// published events, unless the search names `to_ids` or `published`.
+    pub fn apply_export_defaults(&mut self, format: ExportFormat) {
+        if !format.restrictive() {
+            return;
+        }
+        if !self.to_ids_given {
+            self.to_ids = Some(true);
+        }
+        if !self.published_given {
+            self.published = Some(true);
+        }
     }
 }
 
@@ -244,6 +344,25 @@ enum Param {
     WithAttachments,
     EnforceWarninglist,
     RequestedAttributes,
+    Headerless,
+    IncludeAllTags,
+    Rpz(RpzField),
+}
+
+/// An RPZ zone setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RpzField {
+    Policy,
+    WalledGarden,
+    Ns,
+    NsAlt,
+    Email,
+    Serial,
+    Refresh,
+    Retry,
+    Expiry,
+    MinimumTtl,
+    Ttl,
 }
 
 fn param(name: &str) -> Option<Param> {
@@ -291,6 +410,19 @@ fn param(name: &str) -> Option<Param> {
             "withattachments" | "includeattachments" => WithAttachments,
             "enforcewarninglist" => EnforceWarninglist,
             "requestedattributes" => RequestedAttributes,
+            "headerless" => Headerless,
+            "includealltags" => IncludeAllTags,
+            "policy" => Rpz(RpzField::Policy),
+            "walledgarden" => Rpz(RpzField::WalledGarden),
+            "ns" => Rpz(RpzField::Ns),
+            "nsalt" => Rpz(RpzField::NsAlt),
+            "email" => Rpz(RpzField::Email),
+            "serial" => Rpz(RpzField::Serial),
+            "refresh" => Rpz(RpzField::Refresh),
+            "retry" => Rpz(RpzField::Retry),
+            "expiry" => Rpz(RpzField::Expiry),
+            "minimumttl" => Rpz(RpzField::MinimumTtl),
+            "ttl" => Rpz(RpzField::Ttl),
             _ => return None,
         })
     };
@@ -595,8 +727,14 @@ pub fn parse(src: &Sources<'_>, now: i64) -> Result<SearchRequest, SearchError> 
             Param::PublishTimestamp => q.publish_timestamp = parse_range(name, &v, now)?,
             Param::EventTimestamp => q.event_timestamp = parse_range(name, &v, now)?,
             Param::AttributeTimestamp => q.attribute_timestamp = parse_range(name, &v, now)?,
-            Param::Published => q.published = tri_state(name, &v)?,
-            Param::ToIds => q.to_ids = tri_state(name, &v)?,
+            Param::Published => {
+                q.published = tri_state(name, &v)?;
+                q.published_given = !v.is_null();
+            }
+            Param::ToIds => {
+                q.to_ids = tri_state(name, &v)?;
+                q.to_ids_given = !v.is_null();
+            }
             Param::Deleted => q.deleted = deleted(&v)?,
             Param::SearchAll => q.searchall = text(name, &v)?,
             Param::Limit => q.limit = count(name, &v)?,
@@ -629,6 +767,26 @@ pub fn parse(src: &Sources<'_>, now: i64) -> Result<SearchRequest, SearchError> 
             Param::WithAttachments => q.with_attachments = flag(name, &v)?,
             Param::EnforceWarninglist => q.enforce_warninglist = flag(name, &v)?,
             Param::RequestedAttributes => q.requested_attributes = string_list(name, &v)?,
+            Param::Headerless => q.headerless = flag(name, &v)?,
+            Param::IncludeAllTags => q.include_all_tags = flag(name, &v)?,
+            Param::Rpz(field) => {
+                let value = text(name, &v)?;
+                let r = &mut q.rpz;
+                let slot = match field {
+                    RpzField::Policy => &mut r.policy,
+                    RpzField::WalledGarden => &mut r.walled_garden,
+                    RpzField::Ns => &mut r.ns,
+                    RpzField::NsAlt => &mut r.ns_alt,
+                    RpzField::Email => &mut r.email,
+                    RpzField::Serial => &mut r.serial,
+                    RpzField::Refresh => &mut r.refresh,
+                    RpzField::Retry => &mut r.retry,
+                    RpzField::Expiry => &mut r.expiry,
+                    RpzField::MinimumTtl => &mut r.minimum_ttl,
+                    RpzField::Ttl => &mut r.ttl,
+                };
+                *slot = value;
+            }
         }
     }
     // `last` is a lower bound on the publication time.

@@ -144,13 +144,57 @@ fn url_forms() {
 fn return_formats() {
     assert_eq!(ReturnFormat::parse("JSON"), ReturnFormat::Json);
     assert_eq!(
-        ReturnFormat::parse("csv"),
-        ReturnFormat::NotYetSupported("csv".to_owned())
+        ReturnFormat::parse(" CSV"),
+        ReturnFormat::Export(ExportFormat::Csv)
+    );
+    for f in &SUPPORTED_FORMATS[1..] {
+        let parsed = ReturnFormat::parse(f);
+        assert!(
+            matches!(parsed, ReturnFormat::Export(e) if e.name() == *f),
+            "{f}"
+        );
+    }
+    assert_eq!(
+        ReturnFormat::parse("stix2"),
+        ReturnFormat::NotYetSupported("stix2".to_owned())
     );
     assert_eq!(
         ReturnFormat::parse("bogus"),
         ReturnFormat::Unknown("bogus".to_owned())
     );
+}
+
+#[test]
+fn export_options() {
+    let q = body(json!({
+        "returnFormat": "rpz", "policy": "DROP", "walled_garden": "wg.example",
+        "ns": "ns1.example.", "minimum_ttl": "2h", "headerless": 1, "includeAllTags": "1",
+        "requested_attributes": ["uuid", "value"]
+    }));
+    assert_eq!(q.return_format, ReturnFormat::Export(ExportFormat::Rpz));
+    assert_eq!(q.rpz.policy.as_deref(), Some("DROP"));
+    assert_eq!(q.rpz.walled_garden.as_deref(), Some("wg.example"));
+    assert_eq!(q.rpz.ns.as_deref(), Some("ns1.example."));
+    assert_eq!(q.rpz.minimum_ttl.as_deref(), Some("2h"));
+    assert_eq!(q.rpz.ttl, None);
+    assert!(q.headerless && q.include_all_tags);
+    assert_eq!(q.requested_attributes, strs(&["uuid", "value"]));
+}
+
+#[test]
+fn detection_exports_default_to_ids_and_published() {
+    let mut q = body(json!({"type": "md5"}));
+    q.apply_export_defaults(ExportFormat::Csv);
+    assert_eq!((q.to_ids, q.published), (None, None));
+    q.apply_export_defaults(ExportFormat::Suricata);
+    assert_eq!((q.to_ids, q.published), (Some(true), Some(true)));
+    // Given, even as "either", they are kept; null is not given.
+    let mut q = body(json!({"to_ids": [0, 1], "published": false}));
+    q.apply_export_defaults(ExportFormat::Text);
+    assert_eq!((q.to_ids, q.published), (None, Some(false)));
+    let mut q = body(json!({"to_ids": null, "published": null}));
+    q.apply_export_defaults(ExportFormat::Hashes);
+    assert_eq!((q.to_ids, q.published), (Some(true), Some(true)));
 }
 
 #[test]

@@ -17,7 +17,7 @@ macro_rules! impl_attributes {
             /// The event after a change to its attributes: new timestamp,
             /// unpublished, live attributes recounted; the object's timestamp
             /// too when the attribute is in one.
-            async fn attr_touch_event(
+            pub(crate) async fn attr_touch_event(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 event_id: i64,
                 object_id: Option<i64>,

@@ -5,32 +5,53 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
+use cydef_model::sharing_group::AuthorizedGroups;
 use sqlx::QueryBuilder;
 
 use super::events::{ATTRIBUTE_COLUMNS, OBJECT_COLUMNS, REFERENCE_COLUMNS, TAG_COLUMNS};
 use super::rows::{self, DbRow};
+use super::search::{Arg, Sql};
+use super::sightings::bind_sql;
+use super::visibility::{part_filter, shared_attribute};
 use super::{PgStore, SqliteStore};
 use crate::{
     AttributeCursor, AttributeEntry, AttributeTag, EventParts, EventReadStore, PartFilter,
     StoreResult,
 };
 
-/// The distributions of parts shared beyond the owning organisation:
-/// community, connected communities, all communities (1–3) and "inherit the
-/// event's" (5). The same rule as the HTTP layer's `Scope::shows` and the
-/// count in `EventStore::list_events`.
-const SHARED_DISTRIBUTIONS: &str = "(1, 2, 3, 5)";
-
-/// `AND …` conditions on `attributes` for `filter`.
-fn filter_sql(filter: PartFilter) -> String {
-    let mut sql = String::new();
-    if filter.live_only {
-        sql.push_str(" AND NOT deleted");
+/// The statement of one page of an event's attributes: those after `cursor`
+/// that pass `filter` (the visibility rule's `part_filter`), in view order.
+///
+/// Both orders are range scans of `attributes_event_object` (event_id,
+/// object_id, id). Top-level attributes are ordered by `object_id, id`
+/// (object_id is NULL for all of them) so that PostgreSQL sees the index's
+/// order: ordered by `id` alone, it may instead sort all of the event's live
+/// attributes for every batch, read from the partial duplicate index that
+/// `object_id IS NULL AND NOT deleted` matches.
+fn page_statement(event_id: i64, cursor: AttributeCursor, filter: &PartFilter, limit: i64) -> Sql {
+    let mut sql = Sql::default();
+    sql.push("SELECT ")
+        .push(ATTRIBUTE_COLUMNS)
+        .push(" FROM attributes a WHERE a.event_id = ")
+        .bind(event_id);
+    match cursor {
+        AttributeCursor::TopLevel { after_id } => {
+            sql.push(" AND a.object_id IS NULL AND a.id > ")
+                .bind(after_id);
+        }
+        AttributeCursor::InObjects {
+            after_object_id,
+            after_id,
+        } => {
+            sql.push(" AND a.object_id IS NOT NULL AND (a.object_id, a.id) > (")
+                .bind(after_object_id)
+                .push(", ")
+                .bind(after_id)
+                .push(")");
+        }
     }
-    if filter.shared_only {
-        sql.push_str(" AND distribution IN ");
-        sql.push_str(SHARED_DISTRIBUTIONS);
-    }
+    part_filter(&mut sql, filter);
+    sql.push(" ORDER BY a.object_id, a.id LIMIT ").bind(limit);
     sql
 }
 
@@ -127,50 +148,14 @@ macro_rules! impl_event_read {
                 &self,
                 event_id: i64,
                 cursor: AttributeCursor,
-                filter: PartFilter,
+                filter: &PartFilter,
                 limit: i64,
             ) -> StoreResult<Vec<AttributeEntry>> {
-                let filter = filter_sql(filter);
+                let sql = page_statement(event_id, cursor, filter, limit);
                 let mut conn = self.pool.acquire().await?;
-                // Both orders are range scans of `attributes_event_object`
-                // (event_id, object_id, id). Top-level attributes are ordered
-                // by `object_id, id` (object_id is NULL for all of them) so
-                // that PostgreSQL sees the index's order: ordered by `id`
-                // alone, it may instead sort all of the event's live
-                // attributes for every batch, read from the partial
-                // duplicate index that `object_id IS NULL AND NOT deleted`
-                // matches.
-                let found = match cursor {
-                    AttributeCursor::TopLevel { after_id } => {
-                        sqlx::query(&format!(
-                            "SELECT {ATTRIBUTE_COLUMNS} FROM attributes \
-                             WHERE event_id = $1 AND object_id IS NULL AND id > $2{filter} \
-                             ORDER BY object_id, id LIMIT $3"
-                        ))
-                        .bind(event_id)
-                        .bind(after_id)
-                        .bind(limit)
-                        .fetch_all(&mut *conn)
-                        .await?
-                    }
-                    AttributeCursor::InObjects {
-                        after_object_id,
-                        after_id,
-                    } => {
-                        sqlx::query(&format!(
-                            "SELECT {ATTRIBUTE_COLUMNS} FROM attributes \
-                             WHERE event_id = $1 AND object_id IS NOT NULL \
-                             AND (object_id, id) > ($2, $3){filter} \
-                             ORDER BY object_id, id LIMIT $4"
-                        ))
-                        .bind(event_id)
-                        .bind(after_object_id)
-                        .bind(after_id)
-                        .bind(limit)
-                        .fetch_all(&mut *conn)
-                        .await?
-                    }
-                };
+                let found = bind_sql!(sqlx::query(&sql.text), &sql.args)
+                    .fetch_all(&mut *conn)
+                    .await?;
                 let mut entries = found
                     .iter()
                     .map(|r| {
@@ -235,15 +220,22 @@ macro_rules! impl_event_read {
                 Ok(entries)
             }
 
-            async fn shared_attribute_count(&self, event_id: i64) -> StoreResult<i64> {
-                let count: i64 = sqlx::query_scalar(&format!(
+            async fn shared_attribute_count(
+                &self,
+                event_id: i64,
+                groups: &AuthorizedGroups,
+            ) -> StoreResult<i64> {
+                let mut sql = Sql::default();
+                sql.push(
                     "SELECT COUNT(*) FROM attributes a LEFT JOIN objects o ON o.id = a.object_id \
-                     WHERE a.event_id = $1 AND NOT a.deleted AND a.distribution IN {SHARED_DISTRIBUTIONS} \
-                     AND (a.object_id IS NULL OR (NOT o.deleted AND o.distribution IN {SHARED_DISTRIBUTIONS}))"
-                ))
+                     WHERE a.event_id = ",
+                )
                 .bind(event_id)
-                .fetch_one(&self.pool)
-                .await?;
+                .push(" AND ");
+                shared_attribute(&mut sql, groups);
+                let count: i64 = bind_sql!(sqlx::query_scalar(&sql.text), &sql.args)
+                    .fetch_one(&self.pool)
+                    .await?;
                 Ok(count)
             }
         }

@@ -4,9 +4,12 @@
 use std::collections::HashMap;
 
 use super::rows;
+use super::search::{append, event_columns, Arg, Sql};
+use super::sightings::bind_sql;
+use super::visibility::event_visible;
 use super::write::AttrRow;
 use super::{PgStore, SqliteStore};
-use crate::{EventOwner, EventStore, Page, StoreError, StoreResult};
+use crate::{EventOwner, EventStore, Page, StoreError, StoreResult, Viewer};
 use async_trait::async_trait;
 use cydef_model::event::{
     BlocklistEntry, Event, EventContents, NewAttribute, NewEvent, NewObject, NewTagLink,
@@ -237,30 +240,23 @@ macro_rules! impl_events {
                 })
             }
 
-            async fn list_events(&self, page: Page, viewer_org: Option<i64>) -> StoreResult<Vec<Event>> {
+            async fn list_events(&self, page: Page, viewer: &Viewer) -> StoreResult<Vec<Event>> {
                 let limit = page.limit.clamp(1, 100_000);
                 let offset = (page.page.max(1) - 1).saturating_mul(limit);
                 // Another organisation's count is of the attributes it may
                 // see, so that the number does not reveal hidden ones.
-                let columns = EVENT_COLUMNS.replace(
-                    "attribute_count",
-                    "CASE WHEN $1 IS NULL OR org_id = $1 OR orgc_id = $1 THEN attribute_count \
-                     ELSE (SELECT COUNT(*) FROM attributes a LEFT JOIN objects o ON o.id = a.object_id \
-                     WHERE a.event_id = events.id AND a.deleted = $4 AND a.distribution IN (1, 2, 3, 5) \
-                     AND (a.object_id IS NULL OR (o.deleted = $4 AND o.distribution IN (1, 2, 3, 5)))) \
-                     END AS attribute_count",
-                );
-                let found = sqlx::query(&format!(
-                    "SELECT {columns} FROM events \
-                     WHERE ($1 IS NULL OR org_id = $1 OR orgc_id = $1 OR distribution IN (1, 2, 3)) \
-                     ORDER BY id DESC LIMIT $2 OFFSET $3"
-                ))
-                .bind(viewer_org)
-                .bind(limit)
-                .bind(offset)
-                .bind(false)
-                .fetch_all(&self.pool)
-                .await?;
+                let mut sql = Sql::default();
+                sql.push("SELECT ");
+                append(&mut sql, &event_columns(viewer));
+                sql.push(" FROM events e WHERE ");
+                event_visible(&mut sql, viewer);
+                sql.push(" ORDER BY e.id DESC LIMIT ")
+                    .bind(limit)
+                    .push(" OFFSET ")
+                    .bind(offset);
+                let found = bind_sql!(sqlx::query(&sql.text), &sql.args)
+                    .fetch_all(&self.pool)
+                    .await?;
                 found.iter().map(rows::event).collect()
             }
 

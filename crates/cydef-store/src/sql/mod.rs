@@ -22,6 +22,7 @@ mod event_read;
 mod events;
 mod objects;
 mod orgs;
+mod proposals;
 mod reports;
 mod roles;
 mod search;

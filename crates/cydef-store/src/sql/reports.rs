@@ -9,15 +9,15 @@ use cydef_model::EntityRef;
 use super::rows;
 use super::search::{Arg, Sql};
 use super::sightings::bind_sql;
-use super::visibility::{event_visible, owns_event};
+use super::visibility::report_visible;
 use super::{PgStore, SqliteStore};
 use crate::{ReportFields, ReportFilter, ReportStore, StoreError, StoreResult, Viewer};
 
 const REPORT_COLUMNS: &str =
     "id, uuid, event_id, name, content, distribution, sharing_group_id, timestamp, deleted";
 
-/// The index statement: reports of visible events; of events the viewer's
-/// organisation does not own, only live ones of distribution 1, 2, 3 or 5.
+/// The index statement: the reports the viewer sees (`report_visible`: of
+/// events its organisation does not own, only live shared ones).
 fn index_statement(f: &ReportFilter, v: &Viewer) -> Sql {
     let cols: Vec<String> = REPORT_COLUMNS
         .split(',')
@@ -27,10 +27,7 @@ fn index_statement(f: &ReportFilter, v: &Viewer) -> Sql {
     sql.push("SELECT ")
         .push(&cols.join(", "))
         .push(" FROM event_reports r JOIN events e ON e.id = r.event_id WHERE ");
-    event_visible(&mut sql, v);
-    sql.push(" AND (");
-    owns_event(&mut sql, v);
-    sql.push(" OR (r.deleted = FALSE AND r.distribution IN (1, 2, 3, 5)))");
+    report_visible(&mut sql, v);
     if let Some(event_id) = f.event_id {
         sql.push(" AND r.event_id = ").bind(event_id);
     }
@@ -213,6 +210,7 @@ mod tests {
         let v = Viewer {
             org_id: 3,
             site_admin: false,
+            sharing_groups: cydef_model::sharing_group::AuthorizedGroups::new([2]),
         };
         let f = ReportFilter {
             event_id: Some(9),
@@ -220,9 +218,10 @@ mod tests {
             search: Some("APT".into()),
         };
         let sql = index_statement(&f, &v);
-        assert!(sql
-            .text
-            .contains("OR (r.deleted = FALSE AND r.distribution IN (1, 2, 3, 5))"));
+        assert!(sql.text.contains(
+            "r.deleted = FALSE AND (r.distribution IN (1, 2, 3, 5) \
+             OR (r.distribution = 4 AND r.sharing_group_id IN ($"
+        ));
         assert_eq!(sql.text.matches('$').count(), sql.args.len());
         assert!(sql.args.contains(&Arg::Text("%apt%".into())));
     }

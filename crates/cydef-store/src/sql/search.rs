@@ -678,7 +678,7 @@ fn window(sql: &mut Sql, q: &SearchRequest) {
 
 /// The events' columns, with `attribute_count` counting only what the viewer
 /// sees (stored count for the owner, live shared attributes for others).
-fn event_columns(viewer: &Viewer) -> Sql {
+pub(crate) fn event_columns(viewer: &Viewer) -> Sql {
     let mut sql = Sql::default();
     let cols: Vec<String> = EVENT_COLUMNS
         .split(',')
@@ -692,7 +692,7 @@ fn event_columns(viewer: &Viewer) -> Sql {
         " THEN e.attribute_count ELSE (SELECT COUNT(*) FROM attributes a \
          LEFT JOIN objects o ON o.id = a.object_id WHERE a.event_id = e.id AND ",
     );
-    shared_attribute(&mut sql);
+    shared_attribute(&mut sql, &viewer.sharing_groups);
     sql.push(") END AS attribute_count");
     sql
 }
@@ -776,7 +776,7 @@ pub(crate) fn event_statements(
 }
 
 /// Appends `other`, renumbering its placeholders after this statement's.
-fn append(sql: &mut Sql, other: &Sql) {
+pub(crate) fn append(sql: &mut Sql, other: &Sql) {
     let base = sql.args.len();
     let bytes = other.text.as_bytes();
     let mut i = 0;
@@ -888,7 +888,8 @@ macro_rules! impl_search {
             ) -> StoreResult<AttributeHits> {
                 let tags = self.tag_ids_of(q).await?;
                 let (page, count) = attribute_statements($dialect, q, viewer, &tags);
-                let total = self.count_of(&count).await?;
+                // Later pages of an export need no count (`skip_count`).
+                let total = if q.skip_count { 0 } else { self.count_of(&count).await? };
                 let attributes = self
                     .rows_of(&page)
                     .await?
@@ -920,12 +921,27 @@ macro_rules! impl_search {
                 for ids in attribute_ids.chunks(super::shared::CHUNK) {
                     attribute_tags.extend(self.tags_of_attributes(ids).await?);
                 }
+                let mut object_ids: Vec<i64> = attributes.iter().filter_map(|a| a.object_id).collect();
+                object_ids.sort_unstable();
+                object_ids.dedup();
+                let mut objects = Vec::new();
+                for ids in object_ids.chunks(super::shared::CHUNK) {
+                    let sql = by_ids(
+                        &format!("SELECT {OBJECT_COLUMNS} FROM objects WHERE id IN "),
+                        ids,
+                        " ORDER BY id",
+                    );
+                    for r in self.rows_of(&sql).await? {
+                        objects.push(rows::object(&r)?);
+                    }
+                }
                 Ok(AttributeHits {
                     total,
                     attributes,
                     events,
                     attribute_tags,
                     event_tags,
+                    objects,
                 })
             }
 
@@ -937,7 +953,8 @@ macro_rules! impl_search {
             ) -> StoreResult<EventHits> {
                 let tags = self.tag_ids_of(q).await?;
                 let (page, count) = event_statements($dialect, q, viewer, &tags, newest_first);
-                let total = self.count_of(&count).await?;
+                // Later pages of an export need no count (`skip_count`).
+                let total = if q.skip_count { 0 } else { self.count_of(&count).await? };
                 let events = self
                     .rows_of(&page)
                     .await?
@@ -1026,15 +1043,19 @@ mod tests {
         .expect("a search")
     }
 
-    const USER: Viewer = Viewer {
-        org_id: 2,
-        site_admin: false,
-    };
+    /// Another organisation's user, in sharing group 6.
+    fn user() -> Viewer {
+        Viewer {
+            org_id: 2,
+            site_admin: false,
+            sharing_groups: cydef_model::sharing_group::AuthorizedGroups::new([6]),
+        }
+    }
 
     #[test]
     fn values_are_bound_never_written() {
         let q = request(json!({"value": ["x'; DROP TABLE events; --", "a|b", "%evil%"]}));
-        let (page, count) = attribute_statements(POSTGRES, &q, &USER, &TagIds::new());
+        let (page, count) = attribute_statements(POSTGRES, &q, &user(), &TagIds::new());
         assert!(!page.text.contains("DROP"));
         assert!(!count.text.contains("evil"));
         assert!(page
@@ -1060,7 +1081,7 @@ mod tests {
     #[test]
     fn paging_is_by_id() {
         let q = request(json!({"limit": 10, "page": 3}));
-        let (page, _) = attribute_statements(SQLITE, &q, &USER, &TagIds::new());
+        let (page, _) = attribute_statements(SQLITE, &q, &user(), &TagIds::new());
         assert!(page.text.ends_with(&format!(
             "ORDER BY a.id LIMIT ${} OFFSET ${}",
             page.args.len() - 1,
@@ -1092,11 +1113,13 @@ mod tests {
     #[test]
     fn index_sort() {
         let q = request(json!({"sort": "date", "direction": "desc"}));
-        let (page, _) = event_statements(SQLITE, &q, &USER, &TagIds::new(), true);
+        let (page, _) = event_statements(SQLITE, &q, &user(), &TagIds::new(), true);
         assert!(page.text.ends_with("ORDER BY e.date DESC, e.id DESC"));
-        let (page, _) = event_statements(SQLITE, &request(json!({})), &USER, &TagIds::new(), true);
+        let (page, _) =
+            event_statements(SQLITE, &request(json!({})), &user(), &TagIds::new(), true);
         assert!(page.text.ends_with("ORDER BY e.id DESC"));
-        let (page, _) = event_statements(SQLITE, &request(json!({})), &USER, &TagIds::new(), false);
+        let (page, _) =
+            event_statements(SQLITE, &request(json!({})), &user(), &TagIds::new(), false);
         assert!(page.text.ends_with("ORDER BY e.id ASC"));
     }
 }

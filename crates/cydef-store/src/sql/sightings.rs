@@ -305,6 +305,7 @@ mod tests {
         let v = Viewer {
             org_id: 7,
             site_admin: false,
+            sharing_groups: Default::default(),
         };
         let sql = sightings_statement(&SightingFilter::default(), &v);
         assert!(sql.text.contains("OR s.org_id = $"), "{}", sql.text);
@@ -317,6 +318,7 @@ mod tests {
         let v = Viewer {
             org_id: 1,
             site_admin: true,
+            sharing_groups: Default::default(),
         };
         let f = SightingFilter {
             event_ids: Some(Vec::new()),

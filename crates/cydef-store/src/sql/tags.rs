@@ -8,22 +8,30 @@ use cydef_model::tag::NewTag;
 
 use super::events::TAG_COLUMNS;
 use super::rows;
+use super::search::{Arg, Sql};
+use super::sightings::bind_sql;
+use super::visibility::{attribute_visible, event_visible};
 use super::{PgStore, SqliteStore};
-use crate::{Attached, StoreError, StoreResult, TagFilter, TagStore, TagTarget, TagUsage};
+use crate::{Attached, StoreError, StoreResult, TagFilter, TagStore, TagTarget, TagUsage, Viewer};
 
-/// Usage counts of tag `t` for the reader organisation `$1` (`NULL`: all).
-/// Attributes count when live and visible: in an event of the reader's
-/// organisation, or in a shared event and not limited to the organisation
-/// (distribution 0) themselves or through their object.
-const USAGE_COLUMNS: &str = "\
-    (SELECT COUNT(*) FROM event_tags et JOIN events e ON e.id = et.event_id \
-     WHERE et.tag_id = t.id AND ($1 IS NULL OR e.org_id = $1 OR e.orgc_id = $1 \
-     OR e.distribution IN (1, 2, 3))) AS event_count, \
-    (SELECT COUNT(*) FROM attribute_tags at JOIN attributes a ON a.id = at.attribute_id \
-     JOIN events e ON e.id = a.event_id LEFT JOIN objects o ON o.id = a.object_id \
-     WHERE at.tag_id = t.id AND NOT a.deleted AND ($1 IS NULL OR e.org_id = $1 \
-     OR e.orgc_id = $1 OR (e.distribution IN (1, 2, 3) AND a.distribution IN (1, 2, 3, 5) \
-     AND (o.id IS NULL OR (NOT o.deleted AND o.distribution IN (1, 2, 3, 5)))))) AS attribute_count";
+/// `SELECT` of tags `t` with their usage counts for `viewer`: the events it
+/// sees, and the live attributes it sees (`sql/visibility.rs`).
+fn usage_select(viewer: &Viewer) -> Sql {
+    let mut sql = Sql::default();
+    sql.push("SELECT ").push(TAG_COLUMNS).push(
+        ", (SELECT COUNT(*) FROM event_tags et JOIN events e ON e.id = et.event_id \
+         WHERE et.tag_id = t.id AND ",
+    );
+    event_visible(&mut sql, viewer);
+    sql.push(
+        ") AS event_count, (SELECT COUNT(*) FROM attribute_tags at \
+         JOIN attributes a ON a.id = at.attribute_id JOIN events e ON e.id = a.event_id \
+         LEFT JOIN objects o ON o.id = a.object_id WHERE at.tag_id = t.id AND NOT a.deleted AND ",
+    );
+    attribute_visible(&mut sql, viewer);
+    sql.push(") AS attribute_count FROM tags t");
+    sql
+}
 
 fn usage<R: rows::DbRow>(row: &R) -> StoreResult<TagUsage>
 where
@@ -126,18 +134,18 @@ macro_rules! impl_tags {
             async fn list_tags(
                 &self,
                 filter: &TagFilter,
-                viewer_org: Option<i64>,
+                viewer: &Viewer,
             ) -> StoreResult<Vec<TagUsage>> {
-                let pattern = filter.contains.as_ref().map(|s| format!("%{s}%"));
-                let found = sqlx::query(&format!(
-                    "SELECT {TAG_COLUMNS}, {USAGE_COLUMNS} FROM tags t \
-                     WHERE ($2 IS NULL OR LOWER(t.name) LIKE LOWER($2)) \
-                     ORDER BY LOWER(t.name), t.name, t.id"
-                ))
-                .bind(viewer_org)
-                .bind(pattern)
-                .fetch_all(&self.pool)
-                .await?;
+                let mut sql = usage_select(viewer);
+                if let Some(s) = &filter.contains {
+                    sql.push(" WHERE LOWER(t.name) LIKE LOWER(")
+                        .bind(format!("%{s}%"))
+                        .push(")");
+                }
+                sql.push(" ORDER BY LOWER(t.name), t.name, t.id");
+                let found = bind_sql!(sqlx::query(&sql.text), &sql.args)
+                    .fetch_all(&self.pool)
+                    .await?;
                 let names: Vec<String> = filter.names.iter().map(|n| n.to_lowercase()).collect();
                 let mut out = Vec::with_capacity(found.len());
                 for row in &found {
@@ -149,14 +157,12 @@ macro_rules! impl_tags {
                 Ok(out)
             }
 
-            async fn tag_usage(&self, id: i64, viewer_org: Option<i64>) -> StoreResult<TagUsage> {
-                let row = sqlx::query(&format!(
-                    "SELECT {TAG_COLUMNS}, {USAGE_COLUMNS} FROM tags t WHERE t.id = $2"
-                ))
-                .bind(viewer_org)
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
+            async fn tag_usage(&self, id: i64, viewer: &Viewer) -> StoreResult<TagUsage> {
+                let mut sql = usage_select(viewer);
+                sql.push(" WHERE t.id = ").bind(id);
+                let row = bind_sql!(sqlx::query(&sql.text), &sql.args)
+                    .fetch_optional(&self.pool)
+                    .await?;
                 usage(&row.ok_or(StoreError::NotFound)?)
             }
 

@@ -178,6 +178,66 @@ impl PgStore {
 }
 
 impl SqliteStore {
+    /// Attaches tags to attributes: `(attribute id, tag id, link)`.
+    pub(crate) async fn link_attribute_tags(
+        tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+        event_id: i64,
+        links: &[(i64, i64, &NewTagLink)],
+    ) -> StoreResult<()> {
+        for chunk in links.chunks(CHUNK) {
+            let mut qb: QueryBuilder<sqlx::Sqlite> = QueryBuilder::new(
+                "INSERT INTO attribute_tags (attribute_id, event_id, tag_id, local, relationship_type) ",
+            );
+            qb.push_values(chunk, |mut b, (aid, tid, t)| {
+                b.push_bind(*aid)
+                    .push_bind(event_id)
+                    .push_bind(*tid)
+                    .push_bind(t.local)
+                    .push_bind(&t.relationship_type);
+            });
+            qb.push(" ON CONFLICT (attribute_id, tag_id) DO NOTHING");
+            qb.build().execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+}
+
+impl PgStore {
+    /// Attaches tags to attributes: `(attribute id, tag id, link)`, one
+    /// `INSERT … SELECT FROM UNNEST` per chunk, as attributes are inserted.
+    pub(crate) async fn link_attribute_tags(
+        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        event_id: i64,
+        links: &[(i64, i64, &NewTagLink)],
+    ) -> StoreResult<()> {
+        const SQL: &str = "INSERT INTO attribute_tags \
+             (attribute_id, event_id, tag_id, local, relationship_type) \
+             SELECT u.attribute_id, $1, u.tag_id, u.local, u.relationship_type \
+             FROM UNNEST($2::bigint[], $3::bigint[], $4::bool[], $5::text[]) \
+             AS u(attribute_id, tag_id, local, relationship_type) \
+             ON CONFLICT (attribute_id, tag_id) DO NOTHING";
+        for chunk in links.chunks(CHUNK * 4) {
+            let attribute_ids: Vec<i64> = chunk.iter().map(|(aid, _, _)| *aid).collect();
+            let tag_ids: Vec<i64> = chunk.iter().map(|(_, tid, _)| *tid).collect();
+            let local: Vec<bool> = chunk.iter().map(|(_, _, t)| t.local).collect();
+            let relationship_type: Vec<Option<&str>> = chunk
+                .iter()
+                .map(|(_, _, t)| t.relationship_type.as_deref())
+                .collect();
+            sqlx::query(SQL)
+                .bind(event_id)
+                .bind(attribute_ids)
+                .bind(tag_ids)
+                .bind(local)
+                .bind(relationship_type)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+impl SqliteStore {
     /// Nothing to do: a writing transaction holds SQLite's only write lock
     /// (`BEGIN IMMEDIATE`, see `write_tx`).
     async fn lock_event(
@@ -302,29 +362,6 @@ macro_rules! impl_write {
                 Self::link_event_tags(tx, event_id, &links).await
             }
 
-            /// Attaches tags to attributes: `(attribute id, tag id, link)`.
-            pub(crate) async fn link_attribute_tags(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                event_id: i64,
-                links: &[(i64, i64, &NewTagLink)],
-            ) -> StoreResult<()> {
-                for chunk in links.chunks(CHUNK) {
-                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(
-                        "INSERT INTO attribute_tags (attribute_id, event_id, tag_id, local, relationship_type) ",
-                    );
-                    qb.push_values(chunk, |mut b, (aid, tid, t)| {
-                        b.push_bind(*aid)
-                            .push_bind(event_id)
-                            .push_bind(*tid)
-                            .push_bind(t.local)
-                            .push_bind(&t.relationship_type);
-                    });
-                    qb.push(" ON CONFLICT (attribute_id, tag_id) DO NOTHING");
-                    qb.build().execute(&mut **tx).await?;
-                }
-                Ok(())
-            }
-
             /// Tags of attributes (by attribute id), each created if missing
             /// and attached.
             pub(crate) async fn tag_attributes(
@@ -447,7 +484,9 @@ macro_rules! impl_write {
                             .push_bind(p.proposal_to_delete);
                     });
                     if skip_existing {
-                        qb.push(" ON CONFLICT (uuid) DO NOTHING");
+                        // UUIDs are unique among proposals of new attributes
+                        // only (migration 0009), the rows inserted here.
+                        qb.push(" ON CONFLICT (uuid) WHERE old_id = 0 DO NOTHING");
                     }
                     qb.build()
                         .execute(&mut **tx)

@@ -43,11 +43,13 @@ mod auth_keys;
 mod bootstrap;
 mod concurrency;
 mod orgs;
+mod proposals;
 mod roles;
 mod search;
 mod settings;
 mod sharing_groups;
 mod users;
+mod visibility;
 
 #[tokio::test]
 async fn unsupported_url_scheme_is_rejected() {

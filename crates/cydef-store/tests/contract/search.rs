@@ -67,10 +67,12 @@ async fn hidden_parts_are_never_matched(store: Arc<dyn Store>) {
     let admin = Viewer {
         org_id: s.admin_org_id,
         site_admin: false,
+        sharing_groups: Default::default(),
     };
     let reader = Viewer {
         org_id: other,
         site_admin: false,
+        sharing_groups: Default::default(),
     };
 
     let q = request(json!({"value": "a.example"}));
@@ -122,6 +124,7 @@ async fn pages_by_id_with_a_total(store: Arc<dyn Store>) {
     let viewer = Viewer {
         org_id: s.admin_org_id,
         site_admin: true,
+        sharing_groups: Default::default(),
     };
     let mut seen = Vec::new();
     for page in 1..=4 {

@@ -114,6 +114,7 @@ async fn crud_and_members(store: Arc<dyn Store>) {
     let all = Viewer {
         org_id: seed.admin_org_id,
         site_admin: true,
+        sharing_groups: Default::default(),
     };
     assert_eq!(
         store
@@ -272,6 +273,7 @@ async fn authorized_ids_follow_misp(store: Arc<dyn Store>) {
             &Viewer {
                 org_id: b,
                 site_admin: false,
+                sharing_groups: Default::default(),
             },
             None,
         )

@@ -14,86 +14,14 @@
 //! CYDEF_BENCH_SKIP_PG=1 skips it; CYDEF_BENCH_VIEW_ONLY=1 skips the 10k
 //! ingests and measures the 50k event only).
 
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+mod common;
 
+use std::time::Instant;
+
+use common::{
+    client, percentile, rss_kib, start, start_in, with_peak_rss, PgDatabase, Server, KEY,
+};
 use serde_json::{json, Value};
-
-const KEY: &str = "BenchAdminKey0123456789abcdefghijklmnopq";
-
-struct Server {
-    child: Child,
-    url: String,
-    dir: std::path::PathBuf,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-fn start(database_url: Option<&str>) -> Server {
-    let dir = std::env::temp_dir().join(format!("cydef-bench-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    start_in(dir, database_url)
-}
-
-/// Starts the server on `dir` (its SQLite file, unless `database_url`).
-fn start_in(dir: std::path::PathBuf, database_url: Option<&str>) -> Server {
-    let port = free_port();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cydef"));
-    cmd.env("CYDEF_LISTEN", format!("127.0.0.1:{port}"))
-        .env("CYDEF_DATA_DIR", &dir)
-        .env("CYDEF_ADMIN_KEY", KEY)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    if let Some(url) = database_url {
-        cmd.env("DATABASE_URL", url);
-    }
-    let url = format!("http://127.0.0.1:{port}");
-    // Held by `Server` from the start, so the process is reaped on every path.
-    let server = Server {
-        child: cmd.spawn().expect("start cydef"),
-        url,
-        dir,
-    };
-    let client = reqwest::blocking::Client::new();
-    for _ in 0..200 {
-        if client
-            .get(format!("{}/health/ready", server.url))
-            .send()
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return server;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("the server did not become ready");
-}
-
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|n| n.parse().ok())
-        })
-        .unwrap_or(0)
-}
 
 /// A generated event: `n` attributes, 10% inside objects of 10, 30% tagged.
 fn event(n: usize, seed: &str) -> Value {
@@ -138,52 +66,33 @@ fn event(n: usize, seed: &str) -> Value {
         "Tag": [{"name": "tlp:amber"}]}})
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[idx.min(sorted.len() - 1)]
-}
-
 /// Views event `id` five times while sampling the server's RSS: the body
 /// size, the sorted times and the peak RSS (KiB).
 fn view(server: &Server, id: &str) -> (usize, Vec<f64>, u64) {
-    let client = reqwest::blocking::Client::builder()
-        .timeout(Duration::from_secs(600))
-        .build()
-        .expect("client");
-    let pid = server.child.id();
-    let peak = Arc::new(AtomicU64::new(rss_kib(pid)));
-    let stop = Arc::new(AtomicBool::new(false));
-    let sampler = {
-        let (peak, stop) = (peak.clone(), stop.clone());
-        std::thread::spawn(move || {
-            while !stop.load(Ordering::Relaxed) {
-                peak.fetch_max(rss_kib(pid), Ordering::Relaxed);
-                std::thread::sleep(Duration::from_millis(2));
-            }
-        })
-    };
-    let mut views = Vec::new();
-    let mut bytes = 0;
-    for _ in 0..5 {
-        let t = Instant::now();
-        let r = client
-            .get(format!("{}/events/view/{id}", server.url))
-            .header("Authorization", KEY)
-            .send()
-            .expect("view");
-        assert!(r.status().is_success(), "view failed: {}", r.status());
-        bytes = r.bytes().expect("body").len();
-        views.push(t.elapsed().as_secs_f64());
-    }
-    stop.store(true, Ordering::Relaxed);
-    let _ = sampler.join();
+    let client = client();
+    let ((bytes, mut views), peak) = with_peak_rss(server.child.id(), || {
+        let mut views = Vec::new();
+        let mut bytes = 0;
+        for _ in 0..5 {
+            let t = Instant::now();
+            let r = client
+                .get(format!("{}/events/view/{id}", server.url))
+                .header("Authorization", KEY)
+                .send()
+                .expect("view");
+            assert!(r.status().is_success(), "view failed: {}", r.status());
+            bytes = r.bytes().expect("body").len();
+            views.push(t.elapsed().as_secs_f64());
+        }
+        (bytes, views)
+    });
     views.sort_by(f64::total_cmp);
-    (bytes, views, peak.load(Ordering::Relaxed))
+    (bytes, views, peak)
 }
 
 /// The view in a fresh server on the same database: memory above its idle RSS.
 fn bench_fresh_view(label: &str, server: &Server, id: &str) {
-    std::thread::sleep(Duration::from_millis(300));
+    std::thread::sleep(std::time::Duration::from_millis(300));
     let idle = rss_kib(server.child.id());
     let (bytes, views, peak) = view(server, id);
     println!(
@@ -199,10 +108,7 @@ fn bench_fresh_view(label: &str, server: &Server, id: &str) {
 
 /// Ingests, then views the 50k event; returns its id.
 fn bench(label: &str, server: &Server) -> String {
-    let client = reqwest::blocking::Client::builder()
-        .timeout(Duration::from_secs(600))
-        .build()
-        .expect("client");
+    let client = client();
     let pid = server.child.id();
     let idle = rss_kib(pid);
     let mut rates = Vec::new();
@@ -241,7 +147,7 @@ fn bench(label: &str, server: &Server) -> String {
     let created: Value = r.json().expect("json");
     let id = created["Event"]["id"].as_str().expect("id").to_owned();
     // Settle, then sample memory while viewing.
-    std::thread::sleep(Duration::from_millis(300));
+    std::thread::sleep(std::time::Duration::from_millis(300));
     let before_view = rss_kib(pid);
     let (bytes, views, peak) = view(server, &id);
     let ingest = if rates.is_empty() {
@@ -278,30 +184,16 @@ fn main() {
     let fresh = start_in(dir, None);
     bench_fresh_view("sqlite", &fresh, &id);
     drop(fresh);
-    if std::env::var("CYDEF_BENCH_SKIP_PG").is_ok_and(|v| v == "1") {
+    if common::skip_pg() {
         println!("postgres  skipped (CYDEF_BENCH_SKIP_PG=1)");
         return;
     }
-    let admin = std::env::var("CYDEF_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
-    let db = format!("cydef_bench_{}", uuid::Uuid::new_v4().simple());
-    let psql = |sql: &str| {
-        let ok = Command::new("psql")
-            .arg(&admin)
-            .args(["-qAtc", sql])
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(ok, "psql failed: {sql}");
-    };
-    psql(&format!("CREATE DATABASE {db}"));
-    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-    let url = format!("{base}/{db}");
-    let pg = start(Some(&url));
+    let db = PgDatabase::create();
+    let pg = start(Some(&db.url));
     let id = bench("postgres", &pg);
     let dir = pg.dir.clone();
     drop(pg);
-    let fresh = start_in(dir, Some(&url));
+    let fresh = start_in(dir, Some(&db.url));
     bench_fresh_view("postgres", &fresh, &id);
     drop(fresh);
-    psql(&format!("DROP DATABASE {db} WITH (FORCE)"));
 }

@@ -341,6 +341,66 @@ async fn multi_batch_event_streams_whole(app: TestApp) {
     );
     assert!(other.len() < owner.len() && owner.len() < with_deleted.len());
 
+    // events/restSearch streams the same views, in a `response` list, with
+    // a second event after the big one.
+    let small = app
+        .post(
+            "/events/add",
+            ADMIN_KEY,
+            json!({"Event": {"info": "small", "distribution": 1,
+                "Attribute": [{"type": "ip-dst", "value": "198.51.100.1"}]}}),
+        )
+        .await;
+    let small_id = s(&small.expect(200)["Event"]["id"]);
+    let small_view = get(format!("/events/view/{small_id}"), key_b.clone()).await;
+    // `deleted: [0, 1]` asks for live and deleted parts (`1` alone would
+    // match only events with deleted attributes, as in MISP).
+    for (key, deleted, big_view) in [
+        (ADMIN_KEY.to_owned(), json!(false), &owner),
+        (ADMIN_KEY.to_owned(), json!([0, 1]), &with_deleted),
+        (key_b.clone(), json!([0, 1]), &other),
+    ] {
+        let r = app
+            .request(reqwest::Method::POST, "/events/restSearch", &key)
+            .json(&json!({"eventid": [id, small_id], "deleted": deleted}))
+            .send()
+            .await
+            .expect("a response");
+        assert_eq!(r.status(), 200);
+        let count = r
+            .headers()
+            .get("X-Result-Count")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body: Value = r.json().await.expect("JSON");
+        let found: Vec<String> = body["response"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| s(&e["Event"]["id"]))
+            .collect();
+        assert_eq!(
+            count.as_deref(),
+            Some("2"),
+            "{found:?} for {id}, {small_id}"
+        );
+        let events = body["response"].as_array().expect("a list");
+        assert_eq!(events.len(), 2);
+        let by_id = |want: &str| {
+            events
+                .iter()
+                .find(|e| s(&e["Event"]["id"]) == want)
+                .expect("listed")
+                .clone()
+        };
+        let big: Value = serde_json::from_str(big_view).expect("JSON");
+        assert_eq!(by_id(&id), big, "restSearch and view agree");
+        if key == key_b {
+            let small: Value = serde_json::from_str(&small_view).expect("JSON");
+            assert_eq!(by_id(&small_id), small);
+        }
+    }
+
     let head = app
         .send(app.request(reqwest::Method::HEAD, &format!("/events/view/{id}"), &key_b))
         .await;

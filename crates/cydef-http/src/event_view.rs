@@ -518,15 +518,7 @@ impl From<ViewError> for ApiError {
 /// then is an error response), and the rest is read and written while the
 /// client reads. A later error is logged and ends the body early, so the
 /// client sees an incomplete response rather than a wrong one.
-pub async fn respond(store: Arc<dyn Store>, spec: ViewSpec<'_>) -> Result<HttpResponse, ViewError> {
-    let event_id = spec.event.id;
-    let batch = store.attribute_batch();
-    let pages = StorePages {
-        store,
-        event_id,
-        filter: spec.visibility.filter(),
-    };
-    let mut view = ViewStream::new(pages, ViewWriter::new(spec)?, batch);
+pub(crate) async fn respond<C: Chunks + 'static>(mut view: C) -> Result<HttpResponse, ViewError> {
     let first = view.next_chunk().await?.unwrap_or_default();
     let span = tracing::Span::current();
     let rest = stream::try_unfold(view, move |mut view| {
@@ -535,7 +527,7 @@ pub async fn respond(store: Arc<dyn Store>, spec: ViewSpec<'_>) -> Result<HttpRe
                 Ok(Some(chunk)) => Ok(Some((chunk, view))),
                 Ok(None) => Ok(None),
                 Err(e) => {
-                    tracing::error!(event_id, error = %e, "event view cut short");
+                    tracing::error!(error = %e, "streamed response cut short");
                     Err(e)
                 }
             }
@@ -548,6 +540,37 @@ pub async fn respond(store: Arc<dyn Store>, spec: ViewSpec<'_>) -> Result<HttpRe
         .streaming(body))
 }
 
+/// A response body written a piece at a time: an event view, or a list of
+/// them.
+pub(crate) trait Chunks {
+    /// The next piece, or `None` after the last.
+    async fn next_chunk(&mut self) -> Result<Option<Bytes>, ViewError>;
+}
+
+impl<P: Pages> Chunks for ViewStream<P> {
+    async fn next_chunk(&mut self) -> Result<Option<Bytes>, ViewError> {
+        ViewStream::next_chunk(self).await
+    }
+}
+
+/// An event view read from the store as it is written.
+pub(crate) type StoreViewStream = ViewStream<StorePages>;
+
+/// The view of `spec` as a stream of body chunks read from `store`; nothing
+/// is read until the first chunk is asked for.
+pub(crate) fn store_stream(
+    store: Arc<dyn Store>,
+    spec: ViewSpec<'_>,
+) -> Result<StoreViewStream, ViewError> {
+    let batch = store.attribute_batch();
+    let pages = StorePages {
+        store,
+        event_id: spec.event.id,
+        filter: spec.visibility.filter(),
+    };
+    Ok(ViewStream::new(pages, ViewWriter::new(spec)?, batch))
+}
+
 /// Where batches of attributes come from: the store, or a list in tests.
 pub(crate) trait Pages {
     async fn page(
@@ -557,7 +580,7 @@ pub(crate) trait Pages {
     ) -> Result<Vec<AttributeEntry>, StoreError>;
 }
 
-struct StorePages {
+pub(crate) struct StorePages {
     store: Arc<dyn Store>,
     event_id: i64,
     filter: PartFilter,

@@ -2,6 +2,8 @@
 //! index, and the event blocklist. Both URL styles MISP accepts are served:
 //! action style (`/events/view/{id}`) and REST (`GET /events/{id}`).
 
+use std::sync::Arc;
+
 use actix_web::{web, HttpRequest, HttpResponse};
 use cydef_model::event::{parse_events, EventIn, NewEvent, Rejection};
 use cydef_model::role::Permission;
@@ -131,14 +133,14 @@ async fn org_of(state: &AppState, id: i64) -> ApiResult<Organisation> {
 
 /// The event's organisation and creating organisation.
 async fn orgs_of(
-    state: &AppState,
+    store: &dyn cydef_store::Store,
     event: &cydef_model::event::Event,
 ) -> ApiResult<(Organisation, Organisation)> {
-    let org = org_of(state, event.org_id).await?;
+    let org = store.get_org(EntityRef::Id(event.org_id)).await?;
     let orgc = if event.orgc_id == event.org_id {
         org.clone()
     } else {
-        org_of(state, event.orgc_id).await?
+        store.get_org(EntityRef::Id(event.orgc_id)).await?
     };
     Ok((org, orgc))
 }
@@ -152,7 +154,7 @@ pub(crate) async fn render(
     scope: Scope,
 ) -> ApiResult<EventEnvelope> {
     let contents = state.store.event_contents(event.id).await?;
-    let (org, orgc) = orgs_of(state, event).await?;
+    let (org, orgc) = orgs_of(state.store.as_ref(), event).await?;
     Ok(event_view::build(
         event,
         &org,
@@ -174,23 +176,89 @@ pub(crate) async fn view_response(
     scope: Scope,
     with_deleted: bool,
 ) -> ApiResult<HttpResponse> {
-    let (org, orgc) = orgs_of(state, event).await?;
-    let parts = state.store.event_parts(event.id).await?;
+    let parts = view_spec(&state.store, user.org.id, event, scope, with_deleted).await?;
+    let view = parts.with_spec(event, |spec| {
+        event_view::store_stream(state.store.clone(), spec)
+    })?;
+    Ok(event_view::respond(view).await?)
+}
+
+/// What a view of an event needs besides the event, read before it starts.
+pub(crate) struct ViewParts {
+    org: Organisation,
+    orgc: Organisation,
+    parts: cydef_store::EventParts,
+    visibility: event_view::Visibility,
+    attribute_count: i64,
+}
+
+impl ViewParts {
+    /// Hands the parts to `f` as the [`event_view::ViewSpec`] of `event`.
+    fn with_spec<T>(
+        self,
+        event: &cydef_model::event::Event,
+        f: impl FnOnce(event_view::ViewSpec<'_>) -> T,
+    ) -> T {
+        let ViewParts {
+            org,
+            orgc,
+            parts,
+            visibility,
+            attribute_count,
+        } = self;
+        f(event_view::ViewSpec {
+            event,
+            org: &org,
+            orgc: &orgc,
+            parts,
+            visibility,
+            attribute_count,
+        })
+    }
+}
+
+/// Reads what the view of `event` needs for a reader of organisation
+/// `viewer_org_id` with `scope`.
+async fn view_spec(
+    store: &Arc<dyn cydef_store::Store>,
+    viewer_org_id: i64,
+    event: &cydef_model::event::Event,
+    scope: Scope,
+    with_deleted: bool,
+) -> Result<ViewParts, StoreError> {
+    let org = store.get_org(EntityRef::Id(event.org_id)).await?;
+    let orgc = if event.orgc_id == event.org_id {
+        org.clone()
+    } else {
+        store.get_org(EntityRef::Id(event.orgc_id)).await?
+    };
+    let parts = store.event_parts(event.id).await?;
     let attribute_count = match &scope {
         Scope::Everything => event.attribute_count,
         // Another organisation's count is of what it may see, so that the
         // number does not reveal hidden attributes.
-        Scope::SharedOnly(groups) => state.store.shared_attribute_count(event.id, groups).await?,
+        Scope::SharedOnly(groups) => store.shared_attribute_count(event.id, groups).await?,
     };
-    let spec = event_view::ViewSpec {
-        event,
-        org: &org,
-        orgc: &orgc,
+    Ok(ViewParts {
+        org,
+        orgc,
         parts,
-        visibility: event_view::Visibility::new(scope, with_deleted, user.org.id),
+        visibility: event_view::Visibility::new(scope, with_deleted, viewer_org_id),
         attribute_count,
-    };
-    Ok(event_view::respond(state.store.clone(), spec).await?)
+    })
+}
+
+/// The view of `event` as a stream of body chunks (see [`view_response`]),
+/// for answers made of several views.
+pub(crate) async fn view_stream(
+    store: &Arc<dyn cydef_store::Store>,
+    viewer_org_id: i64,
+    event: &cydef_model::event::Event,
+    scope: Scope,
+    with_deleted: bool,
+) -> Result<event_view::StoreViewStream, event_view::ViewError> {
+    let parts = view_spec(store, viewer_org_id, event, scope, with_deleted).await?;
+    parts.with_spec(event, |spec| event_view::store_stream(store.clone(), spec))
 }
 
 /// Stores one validated document for `user`; returns the new event's id.

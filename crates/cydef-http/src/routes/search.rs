@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 
+use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use cydef_model::event::TagLink;
 use cydef_model::search::{
@@ -18,7 +19,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use super::events::{render, scope_for, IndexEntry};
+use super::events::{render, scope_for, view_stream, IndexEntry};
 use super::export::{self, Scope as ExportScope};
 use super::{named, resource};
 use crate::auth::{AuthUser, Authed};
@@ -206,11 +207,19 @@ fn check_terms(req: &HttpRequest, q: &SearchRequest, body_given: bool) -> ApiRes
     }
 }
 
+fn count_headers(total: i64) -> [(&'static str, String); 3] {
+    [
+        ("x-result-count", total.to_string()),
+        ("x-export-module-used", "json".to_owned()),
+        ("x-response-format", "json".to_owned()),
+    ]
+}
+
 fn with_count(total: i64) -> actix_web::HttpResponseBuilder {
     let mut r = HttpResponse::Ok();
-    r.insert_header(("X-Result-Count", total.to_string()))
-        .insert_header(("X-Export-Module-Used", "json"))
-        .insert_header(("X-Response-Format", "json"));
+    for header in count_headers(total) {
+        r.insert_header(header);
+    }
     r
 }
 
@@ -381,6 +390,32 @@ async fn event_search(
     }
     let viewer = user.viewer(state).await?;
     let hits = state.store.search_events(&q, &viewer, false).await?;
+    if !q.metadata {
+        // The store matched only visible events; each view applies the same
+        // rule to the parts.
+        let events = hits
+            .events
+            .into_iter()
+            .filter_map(|e| scope_for(&viewer, &e).map(|scope| (e, scope)))
+            .collect();
+        let list = EventList {
+            store: state.store.clone(),
+            viewer_org_id: user.org.id,
+            with_deleted: q.deleted != Deleted::Exclude,
+            events,
+            current: None,
+            state: ListState::Start,
+        };
+        let mut response = event_view::respond(list).await?;
+        for (name, value) in count_headers(hits.total) {
+            response.headers_mut().insert(
+                actix_web::http::header::HeaderName::from_static(name),
+                actix_web::http::header::HeaderValue::from_str(&value)
+                    .map_err(|e| ApiError::Internal(e.to_string()))?,
+            );
+        }
+        return Ok(response);
+    }
     let mut response = Vec::with_capacity(hits.events.len());
     for event in &hits.events {
         // The store matched only visible events; the view applies the same
@@ -403,6 +438,66 @@ async fn event_search(
         response.push(envelope);
     }
     Ok(with_count(hits.total).json(EventSearchResponse { response }))
+}
+
+/// Where an [`EventList`] is.
+enum ListState {
+    Start,
+    Events { written: bool },
+    Done,
+}
+
+/// `{"response":[…]}` of event views, each streamed from the store in turn,
+/// so that memory does not grow with the size of the events.
+struct EventList {
+    store: std::sync::Arc<dyn cydef_store::Store>,
+    viewer_org_id: i64,
+    with_deleted: bool,
+    events: std::collections::VecDeque<(cydef_model::event::Event, event_view::Scope)>,
+    current: Option<event_view::StoreViewStream>,
+    state: ListState,
+}
+
+impl event_view::Chunks for EventList {
+    async fn next_chunk(&mut self) -> Result<Option<Bytes>, event_view::ViewError> {
+        loop {
+            if let Some(view) = &mut self.current {
+                if let Some(chunk) = view.next_chunk().await? {
+                    return Ok(Some(chunk));
+                }
+                self.current = None;
+            }
+            match self.state {
+                ListState::Start => {
+                    self.state = ListState::Events { written: false };
+                    return Ok(Some(Bytes::from_static(br#"{"response":["#)));
+                }
+                ListState::Events { written } => match self.events.pop_front() {
+                    Some((event, scope)) => {
+                        self.current = Some(
+                            view_stream(
+                                &self.store,
+                                self.viewer_org_id,
+                                &event,
+                                scope,
+                                self.with_deleted,
+                            )
+                            .await?,
+                        );
+                        self.state = ListState::Events { written: true };
+                        if written {
+                            return Ok(Some(Bytes::from_static(b",")));
+                        }
+                    }
+                    None => {
+                        self.state = ListState::Done;
+                        return Ok(Some(Bytes::from_static(b"]}")));
+                    }
+                },
+                ListState::Done => return Ok(None),
+            }
+        }
+    }
 }
 
 /// `{"Object": …}`: an object with its visible attributes.

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
+use cydef_model::event::Attribute;
 use cydef_model::sharing_group::AuthorizedGroups;
 use sqlx::QueryBuilder;
 
@@ -16,7 +17,7 @@ use super::visibility::{part_filter, shared_attribute};
 use super::{PgStore, SqliteStore};
 use crate::{
     AttributeCursor, AttributeEntry, AttributeTag, EventParts, EventReadStore, PartFilter,
-    StoreResult,
+    StoreError, StoreResult,
 };
 
 /// The statement of one page of an event's attributes: those after `cursor`
@@ -153,20 +154,15 @@ macro_rules! impl_event_read {
             ) -> StoreResult<Vec<AttributeEntry>> {
                 let sql = page_statement(event_id, cursor, filter, limit);
                 let mut conn = self.pool.acquire().await?;
-                let found = bind_sql!(sqlx::query(&sql.text), &sql.args)
-                    .fetch_all(&mut *conn)
-                    .await?;
-                let mut entries = found
-                    .iter()
-                    .map(|r| {
-                        Ok(AttributeEntry {
-                            attribute: rows::attribute(r)?,
-                            tags: Vec::new(),
-                            sightings: Vec::new(),
-                        })
+                let mut entries: Vec<AttributeEntry> = Self::page_attributes(&mut conn, &sql)
+                    .await?
+                    .into_iter()
+                    .map(|attribute| AttributeEntry {
+                        attribute,
+                        tags: Vec::new(),
+                        sightings: Vec::new(),
                     })
-                    .collect::<StoreResult<Vec<_>>>()?;
-                drop(found);
+                    .collect();
                 if entries.is_empty() {
                     return Ok(entries);
                 }
@@ -240,6 +236,119 @@ macro_rules! impl_event_read {
             }
         }
     };
+}
+
+/// An attribute row as SQLite's `json_array` writes it: the columns of
+/// [`ATTRIBUTE_COLUMNS`] in order, booleans as 0/1.
+#[derive(serde::Deserialize)]
+struct AttributeJson(
+    i64,
+    String,
+    i64,
+    Option<i64>,
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+impl From<AttributeJson> for Attribute {
+    fn from(j: AttributeJson) -> Self {
+        let AttributeJson(
+            id,
+            uuid,
+            event_id,
+            object_id,
+            object_relation,
+            category,
+            attr_type,
+            value1,
+            value2,
+            to_ids,
+            comment,
+            distribution,
+            sharing_group_id,
+            timestamp,
+            deleted,
+            disable_correlation,
+            first_seen,
+            last_seen,
+            data,
+        ) = j;
+        Attribute {
+            id,
+            uuid,
+            event_id,
+            object_id,
+            object_relation,
+            category,
+            attr_type,
+            value1,
+            value2,
+            to_ids: to_ids != 0,
+            comment,
+            distribution,
+            sharing_group_id,
+            timestamp,
+            deleted: deleted != 0,
+            disable_correlation: disable_correlation != 0,
+            first_seen,
+            last_seen,
+            data,
+        }
+    }
+}
+
+impl SqliteStore {
+    /// The attributes `sql` (a [`page_statement`]) selects, as one JSON
+    /// array made by SQLite: one row crosses from SQLite's thread instead
+    /// of one per attribute, which is most of the cost of reading rows
+    /// there (a channel message, a wake-up and a copy of every value per
+    /// row). Several times faster on large events.
+    async fn page_attributes(
+        conn: &mut sqlx::SqliteConnection,
+        sql: &Sql,
+    ) -> StoreResult<Vec<Attribute>> {
+        let wrapped = format!(
+            "SELECT json_group_array(json_array({ATTRIBUTE_COLUMNS})) FROM ({})",
+            sql.text
+        );
+        let json: String = bind_sql!(sqlx::query_scalar(&wrapped), &sql.args)
+            .fetch_one(&mut *conn)
+            .await?;
+        let rows: Vec<AttributeJson> = serde_json::from_str(&json)
+            .map_err(|e| StoreError::Corrupt(format!("attribute page: {e}")))?;
+        let mut attributes: Vec<Attribute> = rows.into_iter().map(Attribute::from).collect();
+        // The aggregate's order is not promised: restore the page's.
+        attributes.sort_unstable_by_key(|a| (a.object_id, a.id));
+        Ok(attributes)
+    }
+}
+
+impl PgStore {
+    /// The attributes `sql` (a [`page_statement`]) selects.
+    async fn page_attributes(
+        conn: &mut sqlx::PgConnection,
+        sql: &Sql,
+    ) -> StoreResult<Vec<Attribute>> {
+        bind_sql!(sqlx::query(&sql.text), &sql.args)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(rows::attribute)
+            .collect()
+    }
 }
 
 impl_event_read!(SqliteStore, sqlx::Sqlite, SQLITE_BATCH);

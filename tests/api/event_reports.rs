@@ -310,4 +310,226 @@ async fn bad_input(app: TestApp) {
     assert_eq!(len(r.expect(200)), 0);
 }
 
-api_tests!(lifecycle, access, bad_input);
+/// Adds a report named `name` to `ev`; returns its id.
+async fn add_report(app: &TestApp, ev: &str, name: &str) -> String {
+    let r = app
+        .post(
+            &format!("/eventReports/add/{ev}"),
+            &app.admin_key,
+            json!({ "name": name }),
+        )
+        .await;
+    s(&r.expect(200)["EventReport"]["id"])
+}
+
+/// The report as its owner sees it (`deleted` included), or `None` once
+/// it is gone for good.
+async fn stored(app: &TestApp, ev: &str, id: &str) -> Option<Value> {
+    let r = app
+        .get(
+            &format!("/eventReports/index?event_id={ev}&context=all"),
+            &app.admin_key,
+        )
+        .await;
+    r.expect(200)
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|e| e["EventReport"]["id"] == id)
+        .map(|e| e["EventReport"].clone())
+}
+
+/// The hard flag as MISP reads it (any set value deletes for good), the
+/// 255-character name, deleted reports being editable and repeated deletes
+/// and restores answering 200 (as in MISP), and index paging.
+async fn flags_names_repeats_and_paging(app: TestApp) {
+    let ev = event(&app, &app.admin_key, 1).await;
+    // `/abc` and `/2` are set flags: the report is gone for good.
+    for flag in ["abc", "2", "true"] {
+        let id = add_report(&app, &ev, &format!("hard {flag}")).await;
+        let path = format!("/eventReports/delete/{id}/{flag}");
+        let r = app.post(&path, &app.admin_key, json!({})).await;
+        assert_eq!(
+            r.expect(200)["message"],
+            format!("Event Report {id} hard deleted"),
+            "/{flag}"
+        );
+        assert!(stored(&app, &ev, &id).await.is_none(), "/{flag}");
+    }
+    let id = add_report(&app, &ev, "hard body").await;
+    let r = app
+        .post(
+            &format!("/eventReports/delete/{id}"),
+            &app.admin_key,
+            json!({"hard": "yes please"}),
+        )
+        .await;
+    assert_eq!(
+        r.expect(200)["message"],
+        format!("Event Report {id} hard deleted")
+    );
+    assert!(stored(&app, &ev, &id).await.is_none());
+    // `/0`, `/false` and `{"hard": 0}` are soft deletes.
+    for (suffix, body) in [
+        ("/0", json!({})),
+        ("/false", json!({})),
+        ("", json!({"hard": 0})),
+        ("", json!({"hard": ""})),
+    ] {
+        let id = add_report(&app, &ev, "soft").await;
+        let r = app
+            .post(
+                &format!("/eventReports/delete/{id}{suffix}"),
+                &app.admin_key,
+                body.clone(),
+            )
+            .await;
+        assert_eq!(
+            r.expect(200)["message"],
+            format!("Event Report {id} soft deleted"),
+            "{suffix} {body}"
+        );
+        assert_eq!(stored(&app, &ev, &id).await.expect("kept")["deleted"], true);
+    }
+
+    // A soft-deleted report can be edited, as in MISP; it stays deleted.
+    let id = add_report(&app, &ev, "to edit").await;
+    let delete = format!("/eventReports/delete/{id}");
+    app.post(&delete, &app.admin_key, json!({}))
+        .await
+        .expect(200);
+    let r = app
+        .post(
+            &format!("/eventReports/edit/{id}"),
+            &app.admin_key,
+            json!({"content": "edited while deleted"}),
+        )
+        .await;
+    let rep = &r.expect(200)["EventReport"];
+    assert_eq!(rep["content"], "edited while deleted");
+    assert_eq!(rep["deleted"], true);
+    // Deleting a deleted report and restoring a live one answer 200, as in
+    // MISP, and change nothing else.
+    let r = app.post(&delete, &app.admin_key, json!({})).await;
+    assert_eq!(
+        r.expect(200)["message"],
+        format!("Event Report {id} soft deleted")
+    );
+    assert_eq!(stored(&app, &ev, &id).await.expect("kept")["deleted"], true);
+    let restore = format!("/eventReports/restore/{id}");
+    app.post(&restore, &app.admin_key, json!({}))
+        .await
+        .expect(200);
+    let r = app.post(&restore, &app.admin_key, json!({})).await;
+    assert_eq!(
+        r.expect(200)["message"],
+        format!("Event Report {id} restored")
+    );
+    let rep = stored(&app, &ev, &id).await.expect("kept");
+    assert_eq!(rep["deleted"], false);
+    assert_eq!(rep["content"], "edited while deleted");
+
+    // Names: at most 255 characters (MISP's varchar(255)).
+    let add = format!("/eventReports/add/{ev}");
+    let r = app
+        .post(&add, &app.admin_key, json!({"name": "n".repeat(100_000)}))
+        .await;
+    let errors = r.expect_save_failed("Could not add EventReport");
+    assert_eq!(
+        errors["name"],
+        json!(["The name is too long (255 characters at most)."])
+    );
+    let long = "é".repeat(255);
+    let id = add_report(&app, &ev, &long).await;
+    assert_eq!(
+        stored(&app, &ev, &id).await.expect("kept")["name"],
+        long.as_str()
+    );
+    let r = app
+        .post(
+            &format!("/eventReports/edit/{id}"),
+            &app.admin_key,
+            json!({"name": "x".repeat(256)}),
+        )
+        .await;
+    let errors = r.expect_save_failed("Could not edit EventReport");
+    assert_eq!(
+        errors["name"],
+        json!(["The name is too long (255 characters at most)."])
+    );
+    assert_eq!(
+        stored(&app, &ev, &id).await.expect("kept")["name"],
+        long.as_str()
+    );
+
+    // Index paging: `limit` and `page` as restSearch reads them.
+    let all = app
+        .get(
+            &format!("/eventReports/index?event_id={ev}&context=all"),
+            &app.admin_key,
+        )
+        .await;
+    let ids: Vec<String> = all
+        .expect(200)
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|e| s(&e["EventReport"]["id"]))
+        .collect();
+    assert_eq!(ids.len(), 6);
+    for (query, expected) in [
+        ("limit=2", &ids[..2]),
+        ("limit=2&page=2", &ids[2..4]),
+        ("limit=5&page=2", &ids[5..]),
+        ("limit=2&page=9", &ids[..0]),
+        ("limit=0", &ids[..]),
+        ("page=2", &ids[..]),
+    ] {
+        let r = app
+            .get(
+                &format!("/eventReports/index?event_id={ev}&context=all&{query}"),
+                &app.admin_key,
+            )
+            .await;
+        let got: Vec<String> = r
+            .expect(200)
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(|e| s(&e["EventReport"]["id"]))
+            .collect();
+        assert_eq!(got, expected, "{query}");
+    }
+    let r = app
+        .post(
+            "/eventReports/index",
+            &app.admin_key,
+            json!({"event_id": ev, "context": "all", "limit": 3}),
+        )
+        .await;
+    assert_eq!(len(r.expect(200)), 3);
+    for (query, message) in [
+        (
+            "limit=-1",
+            "Invalid value for the limit filter: must not be negative.",
+        ),
+        (
+            "limit=abc",
+            "Invalid value for the limit filter: 'abc' is not a number.",
+        ),
+        (
+            "limit=2&page=-3",
+            "Invalid value for the page filter: must not be negative.",
+        ),
+        (
+            "page=1.5",
+            "Invalid value for the page filter: 1.5 is not a whole number.",
+        ),
+    ] {
+        app.get(&format!("/eventReports/index?{query}"), &app.admin_key)
+            .await
+            .expect_error(400, message, "/eventReports/index");
+    }
+}
+
+api_tests!(lifecycle, access, bad_input, flags_names_repeats_and_paging);

@@ -10,6 +10,7 @@
 #[macro_use]
 mod helpers;
 
+mod access_matrix;
 mod attributes;
 mod auth;
 mod auth_keys;
@@ -27,6 +28,7 @@ mod proposals;
 mod roles;
 mod search;
 mod search_export;
+mod sharing_group_ids;
 mod sharing_group_use;
 mod sharing_group_visibility;
 mod sharing_groups;

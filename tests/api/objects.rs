@@ -305,14 +305,16 @@ async fn add_view_edit_and_delete_objects(app: TestApp) {
     );
     let _ = ip;
 
-    // Soft delete: marked deleted with its attributes; MISP answers with the event id.
+    // Soft delete: marked deleted with its attributes.
     let r = app
         .post(&format!("/objects/delete/{oid}"), key, json!({}))
         .await;
     let b = r.expect(200);
     assert_eq!(b["message"], "Object deleted");
     assert_eq!(b["saved"], true);
-    assert_eq!(b["id"], eid.as_str());
+    // The object's id, as given (MISP answers with the event's).
+    assert_eq!(b["id"], oid.as_str());
+    assert_eq!(b["url"], format!("/objects/delete/{oid}"));
     let v = app.get(&format!("/objects/view/{oid}"), key).await;
     assert_eq!(v.expect(200)["Object"]["deleted"], true);
     assert_eq!(v.body["Object"]["Attribute"], json!([]));
@@ -344,9 +346,15 @@ async fn add_view_edit_and_delete_objects(app: TestApp) {
         )
         .await;
     let third = s(&r.expect(200)["Object"]["id"]);
-    app.post(&format!("/objects/delete/{third}"), key, json!({"hard": 1}))
-        .await
-        .expect(200);
+    let third_uuid = s(&r.body["Object"]["uuid"]);
+    let r = app
+        .post(
+            &format!("/objects/delete/{third_uuid}"),
+            key,
+            json!({"hard": 1}),
+        )
+        .await;
+    assert_eq!(r.expect(200)["id"], third_uuid.as_str());
     app.get(&format!("/objects/view/{third}"), key)
         .await
         .expect(404);

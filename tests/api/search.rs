@@ -843,6 +843,127 @@ async fn object_search(app: TestApp) {
     assert_eq!(r.expect(200), &json!({"response": []}));
 }
 
+/// Lists of any length (clients send whole IOC feeds): 40,000 values or
+/// event ids answer 200 with exactly the matches on attribute, event and
+/// object searches, as a list of a thousand does; items that each need a
+/// condition of their own (`%` patterns, `AND` items) are limited, with a
+/// 400 naming the filter.
+async fn long_lists(app: TestApp) {
+    let seed = seed(&app).await;
+    let k = ADMIN_KEY;
+    let b = seed.other_key.as_str();
+    let found = [
+        "198.51.100.7",
+        "203.0.113.5|443",
+        "objhidden.example",
+        "0",
+        "443",
+    ];
+    let alpha: i64 = seed.alpha.parse().expect("an id");
+    let gamma: i64 = seed.gamma.parse().expect("an id");
+    // A thousand values (bound one by one), and forty thousand (over
+    // SQLite's 32,766 and, with both value columns, PostgreSQL's 65,535
+    // bound parameters).
+    for total in [1_000, 40_000] {
+        let mut many: Vec<String> = (found.len()..total)
+            .map(|i| format!("absent-{i}"))
+            .collect();
+        many.extend(found.iter().map(|v| (*v).to_owned()));
+        assert_eq!(many.len(), total);
+        let started = std::time::Instant::now();
+        assert_eq!(
+            sorted(values(&app, k, json!({ "value": many })).await),
+            strings(&[
+                "0",
+                "198.51.100.7",
+                "198.51.100.7",
+                "203.0.113.5|443",
+                "objhidden.example"
+            ]),
+            "{total} values"
+        );
+        eprintln!("{total} values: {:?}", started.elapsed());
+        // Another organisation: only what it sees (not Beta's copy, nor the
+        // organisation-only object's attribute).
+        assert_eq!(
+            sorted(values(&app, b, json!({ "value": many })).await),
+            strings(&["0", "198.51.100.7", "203.0.113.5|443"]),
+            "{total} values"
+        );
+        // Negated: everything else.
+        let (_, all) = attributes(&app, k, json!({"deleted": 0})).await;
+        let (_, rest) = attributes(&app, k, json!({ "value": { "NOT": many } })).await;
+        assert_eq!(rest, all - 5, "{total} values negated");
+        let (infos, count) = events(&app, k, json!({ "value": many })).await;
+        assert_eq!(
+            (sorted(infos), count),
+            (strings(&["Alpha campaign", "Beta report"]), 2)
+        );
+        let (list, count) = objects(&app, k, json!({ "value": many })).await;
+        assert_eq!((list.len(), count), (1, 1), "{total} values");
+        assert_eq!(list[0]["Object"]["event_id"], seed.alpha.as_str());
+        // Event ids.
+        let mut ids: Vec<i64> = (1_000_000..).take(total - 2).collect();
+        ids.extend([alpha, gamma]);
+        let (infos, count) = events(&app, k, json!({ "eventid": ids })).await;
+        assert_eq!(
+            (sorted(infos), count),
+            (strings(&["Alpha campaign", "Gamma notes"]), 2)
+        );
+        assert_eq!(
+            values(&app, k, json!({ "eventid": ids, "type": "sha1" })).await,
+            strings(&["da39a3ee5e6b4b0d3255bfef95601890afd80709"])
+        );
+        let (list, _) = objects(&app, k, json!({ "eventid": ids })).await;
+        assert_eq!(list.len(), 1);
+        let (infos, _) = events(&app, k, json!({ "eventid": { "NOT": ids } })).await;
+        assert_eq!(infos, strings(&["Beta report"]));
+        // Types, categories and UUIDs are lists like any other.
+        let mut types: Vec<String> = (2..total).map(|i| format!("type-{i}")).collect();
+        types.extend(["md5".to_owned(), "sha1".to_owned()]);
+        assert_eq!(
+            sorted(values(&app, k, json!({ "type": types })).await),
+            strings(&[
+                "d41d8cd98f00b204e9800998ecf8427e",
+                "da39a3ee5e6b4b0d3255bfef95601890afd80709"
+            ])
+        );
+    }
+    // Too many `%` patterns (each a condition of its own): a 400 naming the
+    // filter, never a 500.
+    let patterns: Vec<String> = (0..=300).map(|i| format!("%absent-{i}%")).collect();
+    let r = app
+        .post("/attributes/restSearch", k, json!({ "value": patterns }))
+        .await;
+    r.expect_error(
+        400,
+        "Invalid value for the value filter: too many items that each need a condition of \
+         their own (% patterns, AND items, org and eventinfo items): at most 300 in a search; \
+         lists of exact values have no limit.",
+        "/attributes/restSearch",
+    );
+    // 300 patterns are searched, also inside the `EXISTS` of event and
+    // object searches (where SQLite counts the expression depth twice).
+    let (list, _) = attributes(&app, k, json!({ "value": patterns[..300], "type": "!md5" })).await;
+    assert!(list.is_empty());
+    let (infos, _) = events(&app, k, json!({ "value": { "NOT": patterns[..300] } })).await;
+    assert_eq!(
+        sorted(infos),
+        strings(&["Alpha campaign", "Beta report", "Gamma notes"])
+    );
+    let (list, _) = objects(&app, k, json!({ "value": patterns[..300] })).await;
+    assert!(list.is_empty());
+    let r = app
+        .post(
+            "/events/restSearch",
+            k,
+            json!({ "eventid": { "AND": (1..=301).collect::<Vec<i64>>() } }),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{r}");
+    assert!(s(&r.body["message"]).starts_with("Invalid value for the eventid filter"));
+}
+
 /// The request shapes of integrations people run against MISP (written
 /// from their documented behaviour).
 async fn real_client_shapes(app: TestApp) {
@@ -928,4 +1049,5 @@ api_tests!(
     event_search_shapes,
     another_organisation_sees_only_what_is_shared,
     index_filters,
+    long_lists,
 );

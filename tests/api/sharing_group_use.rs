@@ -10,7 +10,7 @@ const NOT_AUTHORISED: &str =
 
 /// A sharing group created by a new organisation (its admin, role 2);
 /// returns (group id, that org's admin key, an outsider org user's key).
-async fn group_and_outsider(app: &TestApp) -> (String, String, String) {
+pub(crate) async fn group_and_outsider(app: &TestApp) -> (String, String, String) {
     let owner = app.create_org("Owner Org").await;
     let (_, owner_key) = app.create_user("admin@owner.test", &owner, 2).await;
     let outsider = app.create_org("Outsider Org").await;

@@ -487,10 +487,151 @@ async fn blank_values_sight_nothing(app: TestApp) {
     assert_eq!(r.expect(200).as_array().map(Vec::len), Some(0), "{r}");
 }
 
+/// What `sightings/add` refuses (a time at or before the epoch, a `source`
+/// that is not a string or is over MISP's 255 characters), the restSearch
+/// filters that are refused rather than ignored (`from`, `to`, `type`), and
+/// that `sightings/delete` answers with the id as given.
+async fn input_checks_and_delete_answers(app: TestApp) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let (ev, ids) = event(
+        &app,
+        &app.admin_key,
+        1,
+        json!([{"type": "ip-dst", "value": "203.0.113.9"}]),
+    )
+    .await;
+    let path = format!("/sightings/add/{}", ids[0]);
+    let reason = |why: &str| format!("Could not add the Sighting. Reason: {why}");
+    for body in [
+        json!({"timestamp": "-5"}),
+        json!({"timestamp": -5}),
+        json!({"timestamp": 0}),
+        json!({"date_sighting": "-86400"}),
+        json!({"date": "1969-12-31", "time": "00:00:00"}),
+    ] {
+        app.post(&path, &app.admin_key, body.clone())
+            .await
+            .expect_error(400, &reason("Invalid timestamp."), &path);
+    }
+    app.post(
+        &path,
+        &app.admin_key,
+        json!({"source": "s".repeat(100_000)}),
+    )
+    .await
+    .expect_error(
+        400,
+        &reason("The source is too long (255 characters at most)."),
+        &path,
+    );
+    app.post(&path, &app.admin_key, json!({"source": "é".repeat(256)}))
+        .await
+        .expect_error(
+            400,
+            &reason("The source is too long (255 characters at most)."),
+            &path,
+        );
+    for source in [json!({"a": 1}), json!(["x"]), json!(true)] {
+        app.post(&path, &app.admin_key, json!({ "source": source }))
+            .await
+            .expect_error(400, &reason("The source must be a string."), &path);
+    }
+    // Nothing refused was stored.
+    let index = format!("/sightings/index/{ev}");
+    assert_eq!(len(app.get(&index, &app.admin_key).await.expect(200)), 0);
+    // At the limit, and a number as MISP takes it.
+    let longest = "é".repeat(255);
+    let r = app
+        .post(
+            &path,
+            &app.admin_key,
+            json!({"source": longest, "timestamp": now - 40 * 86_400}),
+        )
+        .await;
+    let first = r.expect(200)["Sighting"].clone();
+    assert_eq!(first["source"], longest.as_str());
+    assert_eq!(first["date_sighting"], (now - 40 * 86_400).to_string());
+    let r = app
+        .post(&path, &app.admin_key, json!({"source": 42, "timestamp": 1}))
+        .await;
+    let second = r.expect(200)["Sighting"].clone();
+    assert_eq!(second["source"], "42");
+    assert_eq!(second["date_sighting"], "1");
+    let r = app.post(&path, &app.admin_key, json!({})).await;
+    let third = r.expect(200)["Sighting"].clone();
+
+    // restSearch: unreadable times and types are 400s.
+    let search = "/sightings/restSearch";
+    for (body, message) in [
+        (json!({"from": "x"}), "Invalid value for the from filter: 'x' is not a time (use epoch seconds, a date such as 2024-01-31, or a relative time such as 7d, 12h or 30m)."),
+        (json!({"to": "x"}), "Invalid value for the to filter: 'x' is not a time (use epoch seconds, a date such as 2024-01-31, or a relative time such as 7d, 12h or 30m)."),
+        (json!({"from": "1d", "to": "x"}), "Invalid value for the to filter: 'x' is not a time (use epoch seconds, a date such as 2024-01-31, or a relative time such as 7d, 12h or 30m)."),
+        (json!({"last": "x"}), "Invalid value for the last filter: 'x' is not a time (use epoch seconds, a date such as 2024-01-31, or a relative time such as 7d, 12h or 30m)."),
+        (json!({"type": "x"}), "Invalid type `x` provided. Valid options are: 0 (Sighting), 1 (False-positive), 2 (Expiration)."),
+        (json!({"type": [0, 5]}), "Invalid type `5` provided. Valid options are: 0 (Sighting), 1 (False-positive), 2 (Expiration)."),
+    ] {
+        app.post(search, &app.admin_key, body.clone())
+            .await
+            .expect_error(400, message, search);
+    }
+    // `from` and `to` are bounds each on its own; without them the window
+    // is `last`, by default 30 days.
+    let found = |body: Value| {
+        let app = &app;
+        async move {
+            let r = app.post(search, &app.admin_key, body).await;
+            let mut ids: Vec<String> = r.expect(200)["response"]
+                .as_array()
+                .expect("a list")
+                .iter()
+                .map(|h| s(&h["Sighting"]["id"]))
+                .collect();
+            ids.sort();
+            ids
+        }
+    };
+    let (a, b, c) = (s(&first["id"]), s(&second["id"]), s(&third["id"]));
+    let mut all = vec![a.clone(), b.clone(), c.clone()];
+    all.sort();
+    assert_eq!(found(json!({"type": 0})).await, vec![c.clone()]);
+    assert_eq!(found(json!({"from": now - 50 * 86_400})).await, {
+        let mut v = vec![a.clone(), c.clone()];
+        v.sort();
+        v
+    });
+    assert_eq!(found(json!({"to": now - 30 * 86_400})).await, {
+        let mut v = vec![a.clone(), b.clone()];
+        v.sort();
+        v
+    });
+    assert_eq!(found(json!({"from": 0, "to": now + 60})).await, all);
+    assert_eq!(found(json!({"last": "60d"})).await, {
+        let mut v = vec![a.clone(), c.clone()];
+        v.sort();
+        v
+    });
+
+    // Deleting answers with the id as given: a UUID, or an id.
+    let by_uuid = format!("/sightings/delete/{}", s(&first["uuid"]));
+    let r = app.post(&by_uuid, &app.admin_key, json!({})).await;
+    let body = r.expect(200);
+    assert_eq!(body["message"], "Sighting successfully deleted.");
+    assert_eq!(body["id"], first["uuid"]);
+    assert_eq!(body["url"], by_uuid.as_str());
+    let by_id = format!("/sightings/delete/{b}");
+    let r = app.post(&by_id, &app.admin_key, json!({})).await;
+    assert_eq!(r.expect(200)["id"], b.as_str());
+    assert_eq!(found(json!({"from": 0})).await, vec![c]);
+}
+
 api_tests!(
     add_by_id_uuid_and_value,
     policy_and_access,
     bad_input,
     rest_search_filters,
     blank_values_sight_nothing,
+    input_checks_and_delete_answers,
 );

@@ -14,7 +14,7 @@ pub mod ingest;
 pub mod normalize;
 pub mod openapi;
 mod routes;
-mod sharing;
+pub mod sharing;
 pub mod views;
 pub mod wire;
 

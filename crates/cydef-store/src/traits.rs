@@ -810,6 +810,8 @@ pub struct ReportFilter {
     pub deleted: Option<bool>,
     /// Case-insensitive substring of the name or content, or the id or UUID.
     pub search: Option<String>,
+    /// The page, as `(offset, limit)`; `None` lists every report.
+    pub window: Option<(i64, i64)>,
 }
 
 /// Event reports (`eventReports/*`). Every change sets the event's

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use cydef_http::ingest::{self, Importer, Outcome};
+use cydef_http::sharing::check_sharing_groups;
 use cydef_model::event::edit::{plan_edit, EditRefusal};
 use cydef_model::event::{parse_events, EventIn, Rejection};
 use cydef_model::role::Permission;
@@ -24,6 +25,9 @@ pub struct Summary {
     pub skipped_existing: usize,
     pub skipped_blocklisted: usize,
     pub failed: usize,
+    /// Why each failed file failed: `path: reason` (also printed as it
+    /// happens).
+    pub failures: Vec<String>,
     pub attributes: usize,
 }
 
@@ -57,6 +61,10 @@ pub fn event_files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
     files.sort();
     Ok(files)
 }
+
+/// The importer is a site admin ([`site_admin`]): it may use every group
+/// this instance has, and only those (API rules, `cydef_http::sharing`).
+const SITE_ADMIN: bool = true;
 
 async fn site_admin(store: &dyn Store) -> anyhow::Result<Importer> {
     let roles = store.list_roles().await?;
@@ -121,10 +129,12 @@ pub async fn run(store: &dyn Store, paths: &[PathBuf], progress: bool) -> anyhow
             }
             Err(e) => {
                 summary.failed += 1;
+                let failure = format!("{}: {e:#}", file.display());
                 if progress {
                     eprintln!();
                 }
-                eprintln!("{}: {e:#}", file.display());
+                eprintln!("{failure}");
+                summary.failures.push(failure);
             }
         }
         if progress {
@@ -160,7 +170,12 @@ async fn update_if_newer(
     match plan_edit(&stored, &contents, doc) {
         Err(EditRefusal::NotNewer) => Ok(false),
         Err(EditRefusal::Rejected(r)) => Err(anyhow::anyhow!("update refused: {}", reasons(&r))),
-        Ok(plan) => {
+        Ok(mut plan) => {
+            let refused =
+                check_sharing_groups(store, who.org_id, SITE_ADMIN, &mut plan.event).await?;
+            if !refused.is_empty() {
+                bail!("update refused: {}", reasons(&refused));
+            }
             store
                 .edit_event(id, &plan, who.org_id, time_fmt::now())
                 .await?;
@@ -185,11 +200,21 @@ async fn import_file(
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let value: serde_json::Value = serde_json::from_slice(&bytes).context("not JSON")?;
     let docs = parse_events(value).map_err(|e| anyhow::anyhow!(e.0))?;
-    let mut out = Vec::new();
+    // Every event of the file is checked before any is stored: a refused
+    // file leaves nothing written.
+    let mut checked = Vec::with_capacity(docs.len());
     for doc in docs {
-        let ev = doc
+        let mut ev = doc
             .validate()
             .map_err(|r| anyhow::anyhow!("refused: {}", reasons(&r)))?;
+        let refused = check_sharing_groups(store, who.org_id, SITE_ADMIN, &mut ev).await?;
+        if !refused.is_empty() {
+            bail!("refused: {}", reasons(&refused));
+        }
+        checked.push((doc, ev));
+    }
+    let mut out = Vec::new();
+    for (doc, ev) in checked {
         let count = ev.attribute_count();
         let outcome = match ingest::import(store, who, ev).await? {
             Outcome::Exists(id) if update_if_newer(store, who, id, &doc).await? => {

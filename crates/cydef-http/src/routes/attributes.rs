@@ -20,7 +20,7 @@ use super::{bulk_resource, named, resource};
 use crate::auth::{AuthUser, Authed, CanAdd};
 use crate::error::{ApiError, ApiResult};
 use crate::event_view::{attribute_view, AttributeView, Scope, TagView};
-use crate::sharing::refused_groups;
+use crate::sharing::check_groups;
 use crate::views::{ErrorBody, SaveFailedBody};
 use crate::wire::{MispJson, Wrapped, BODY_LIMIT};
 use crate::AppState;
@@ -283,8 +283,8 @@ pub async fn add(
     }
     for attribute in checked {
         let attribute = match attribute {
-            Ok(a) => {
-                let refused = refused_groups(&state, &user, &a.sharing_group_uses()).await?;
+            Ok(mut a) => {
+                let refused = check_groups(&state, &user, &mut a).await?;
                 if refused.is_empty() {
                     Ok(a)
                 } else {
@@ -423,10 +423,10 @@ pub async fn edit(
         return Err(ApiError::MethodNotAllowed(NOT_NEWER.into()));
     }
     let fail = |errors| ApiError::save_failed_with("Could not edit Attribute", errors, None);
-    let new = overlay_attribute(&stored, &req)
+    let mut new = overlay_attribute(&stored, &req)
         .validate(stored.object_id.is_some())
         .map_err(|r| fail(field_errors(&r)))?;
-    let refused = refused_groups(&state, &user, &new.sharing_group_uses()).await?;
+    let refused = check_groups(&state, &user, &mut new).await?;
     if !refused.is_empty() {
         return Err(fail(field_errors(&refused)));
     }

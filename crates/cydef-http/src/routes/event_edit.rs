@@ -79,8 +79,7 @@ pub async fn edit(
             a.tags.clear();
         }
     }
-    let refused =
-        crate::sharing::refused_groups(&state, &user, &plan.event.sharing_group_uses()).await?;
+    let refused = crate::sharing::check_groups(&state, &user, &mut plan.event).await?;
     if !refused.is_empty() {
         return Err(fail(rejection_errors(&refused)));
     }

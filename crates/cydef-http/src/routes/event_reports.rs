@@ -15,6 +15,7 @@ use std::collections::{BTreeSet, HashMap};
 use actix_web::{web, HttpRequest, HttpResponse};
 use cydef_model::event::input::EventReportIn;
 use cydef_model::event::{Event, Report};
+use cydef_model::search::SearchError;
 use cydef_model::{flex, time_fmt, EntityRef};
 use cydef_store::{ReportFields, ReportFilter, StoreError};
 use serde::Serialize;
@@ -35,6 +36,9 @@ const BLANK: &str = "This field cannot be left blank";
 const BAD_DISTRIBUTION: &str = "Options: Your organisation only, This community only, Connected communities, All communities, Sharing group, Inherit event";
 const BAD_UUID: &str = "Please provide a valid RFC 4122 UUID";
 const UUID_TAKEN: &str = "The UUID provided is not unique";
+/// MISP's `name` column is a `varchar(255)`.
+const NAME_MAX: usize = 255;
+const NAME_TOO_LONG: &str = "The name is too long (255 characters at most).";
 
 /// An event report row, in MISP's column order.
 #[derive(Debug, Serialize, ToSchema)]
@@ -246,10 +250,14 @@ fn read_report(bytes: &[u8]) -> ApiResult<EventReportIn> {
 }
 
 /// Checks the fields MISP validates; the errors as `{"field": ["message"]}`.
-fn check(fields: &ReportFields) -> Result<(), Value> {
+/// The name's length is checked when one is given (`name_given`): an edit
+/// of another field keeps a stored name as it is.
+fn check(fields: &ReportFields, name_given: bool) -> Result<(), Value> {
     let mut errors = Map::new();
     if fields.name.trim().is_empty() {
         errors.insert("name".into(), json!([BLANK]));
+    } else if name_given && fields.name.chars().count() > NAME_MAX {
+        errors.insert("name".into(), json!([NAME_TOO_LONG]));
     }
     if !(0..=5).contains(&fields.distribution) {
         errors.insert("distribution".into(), json!([BAD_DISTRIBUTION]));
@@ -275,6 +283,7 @@ async fn check_group(
         path: "EventReport".into(),
         uuid: uuid.to_owned(),
         sharing_group_id: (fields.sharing_group_id > 0).then_some(fields.sharing_group_id),
+        sharing_group_uuid: None,
     }];
     let refused = crate::sharing::refused_groups(state, user, &uses).await?;
     Ok(match refused.first() {
@@ -323,7 +332,7 @@ pub async fn add(
         distribution,
         sharing_group_id: sharing_group(distribution, input.sharing_group_id),
     };
-    check(&fields).map_err(|errors| ApiError::save_failed_with(FAILED, errors, None))?;
+    check(&fields, true).map_err(|errors| ApiError::save_failed_with(FAILED, errors, None))?;
     check_group(
         &state,
         &user,
@@ -419,7 +428,7 @@ pub async fn edit(
             input.sharing_group_id.or(Some(stored.sharing_group_id)),
         ),
     };
-    check(&fields)
+    check(&fields, input.name.is_some())
         .map_err(|errors| ApiError::save_failed_with("Could not edit EventReport", errors, None))?;
     check_group(&state, &user, &fields, &stored.uuid)
         .await?
@@ -437,24 +446,34 @@ pub async fn edit(
     Ok(HttpResponse::Ok().json(render_one(&state, report, &event).await?))
 }
 
-/// Whether a delete is hard: `/delete/{id}/1`, `hard:1`, or `{"hard": 1}`.
-/// A body that is not JSON is a 400: a mistyped `{"hard": 1}` must not
-/// become a soft delete.
+/// Whether a `hard` flag is set, as MISP reads it (PHP's truthiness: `if
+/// ($hard)`, `!empty($data['hard'])`): any value but an empty one, `0`,
+/// `false`, and also (not in MISP, where they are true) the strings
+/// `false`, `no` and `off`. So `/delete/{id}/abc` or `/2` deletes for good.
+fn flag_set(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        // `1`, `true`, `yes`, `on`; `0`, `false`, `no`, `off`, `""`; any
+        // other text is true.
+        Value::String(_) => flex::value_to_bool(v).map_or(true, |b| b.unwrap_or(false)),
+        Value::Array(items) => !items.is_empty(),
+        Value::Object(map) => !map.is_empty(),
+    }
+}
+
+/// Whether a delete is hard: `/delete/{id}/1` (any set flag, see
+/// [`flag_set`]), `hard:1`, or `{"hard": 1}`. A body that is not JSON is a
+/// 400: a mistyped `{"hard": 1}` must not become a soft delete.
 fn is_hard(req: &HttpRequest, body: &[u8]) -> ApiResult<bool> {
-    let truthy = |s: &str| {
-        flex::value_to_bool(&Value::String(s.to_owned()))
-            .ok()
-            .flatten()
-            .unwrap_or(false)
-    };
-    if req.match_info().get("hard").is_some_and(truthy)
-        || named(req).get("hard").is_some_and(truthy)
-    {
+    let set = |s: &str| flag_set(&Value::String(s.to_owned()));
+    if req.match_info().get("hard").is_some_and(set) || named(req).get("hard").is_some_and(set) {
         return Ok(true);
     }
     Ok(parse_body(body, "EventReport")?
         .get("hard")
-        .is_some_and(|h| flex::value_to_bool(h).ok().flatten().unwrap_or(false)))
+        .is_some_and(flag_set))
 }
 
 /// Deletes a report: softly (it can be restored) or, with `/1` or
@@ -548,20 +567,38 @@ fn index_params(req: &HttpRequest, body: &[u8]) -> ApiResult<HashMap<String, Str
     Ok(out)
 }
 
+/// `limit` or `page`: a whole number, at least 0 (0 is none); anything else
+/// is a 400 with restSearch's message.
+fn count_param(p: &HashMap<String, String>, name: &str) -> ApiResult<Option<i64>> {
+    let Some(v) = p.get(name) else {
+        return Ok(None);
+    };
+    let invalid = |why: &str| ApiError::bad_request(SearchError::invalid(name, why).0);
+    match flex::value_to_i64(&Value::String(v.clone())).map_err(|e| invalid(&e))? {
+        Some(n) if n < 0 => Err(invalid("must not be negative")),
+        Some(0) | None => Ok(None),
+        some => Ok(some),
+    }
+}
+
 /// The reports the caller may see, by id: `event_id` (id or UUID) limits
 /// them to one event; `context` is `default` (live ones), `deleted` or
 /// `all` (soft-deleted ones only ever for the organisations owning the
-/// event); `value` searches name and content.
+/// event); `value` searches name and content; `limit` and `page` page them
+/// as restSearch does.
 #[utoipa::path(get, path = "/event_reports/index", tag = "Event reports",
     summary = "List event reports",
     params(
         ("event_id" = Option<String>, Query, description = "Only this event's reports (also as `event_id:{id}`)"),
         ("context" = Option<String>, Query, description = "`default`, `deleted` or `all`"),
-        ("value" = Option<String>, Query, description = "Case-insensitive substring of name or content, or the id or UUID")),
+        ("value" = Option<String>, Query, description = "Case-insensitive substring of name or content, or the id or UUID"),
+        ("limit" = Option<String>, Query, description = "Reports per page (0: all)"),
+        ("page" = Option<String>, Query, description = "Page, from 1 (with `limit`)")),
     request_body(content = Object, description = "Optional: the same filters in a POST body"),
     security(("ApiKey" = []), ("Bearer" = [])),
     responses(
         (status = 200, body = [ReportEnvelope]),
+        (status = 400, description = "Body not JSON, or a `limit` or `page` that is not a whole number of at least 0", body = ErrorBody),
         (status = 403, description = "Authentication failed", body = ErrorBody)))]
 pub async fn index(
     state: web::Data<AppState>,
@@ -570,6 +607,8 @@ pub async fn index(
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
     let p = index_params(&req, &body)?;
+    let limit = count_param(&p, "limit")?;
+    let page = count_param(&p, "page")?;
     let mut filter = ReportFilter {
         deleted: match p.get("context").map(String::as_str) {
             Some("deleted") => Some(true),
@@ -577,6 +616,8 @@ pub async fn index(
             _ => Some(false),
         },
         search: p.get("value").cloned().filter(|v| !v.trim().is_empty()),
+        // A page without a limit is every report, as in restSearch.
+        window: limit.map(|l| ((page.unwrap_or(1) - 1).saturating_mul(l), l)),
         ..Default::default()
     };
     if let Some(e) = p.get("event_id").filter(|e| !e.trim().is_empty()) {

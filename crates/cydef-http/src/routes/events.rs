@@ -333,10 +333,10 @@ pub async fn add(
         return Err(ApiError::bad_request("Send one event per request."));
     }
     let doc = docs.remove(0);
-    let ev = doc.validate().map_err(|r| {
+    let mut ev = doc.validate().map_err(|r| {
         ApiError::save_failed_with("Could not add Event", rejection_errors(&r), None)
     })?;
-    let refused = crate::sharing::refused_groups(&state, &user, &ev.sharing_group_uses()).await?;
+    let refused = crate::sharing::check_groups(&state, &user, &mut ev).await?;
     if !refused.is_empty() {
         return Err(ApiError::save_failed_with(
             "Could not add Event",

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use cydef_model::event::edit::{attribute_differs, overlay_attribute};
+use cydef_model::event::edit::{attribute_differs, overlay_attribute, overlay_object};
 use cydef_model::event::input::{AttributeIn, ObjectIn};
 use cydef_model::event::{
     Attribute, Event, MispObject, NewAttribute, NewEvent, NewObject, NewReference, Rejection,
@@ -27,7 +27,7 @@ use crate::error::{success_body, ApiError, ApiResult};
 use crate::event_view::{
     attribute_view, object_view, reference_view, ObjectView, ReferenceView, Scope, TagView,
 };
-use crate::sharing::refused_groups;
+use crate::sharing::check_groups;
 use crate::views::{ErrorBody, SaveFailedBody, SuccessBody};
 use crate::wire::{int_str, BODY_LIMIT};
 use crate::AppState;
@@ -419,7 +419,7 @@ async fn add_object(
         input.template_version = Some(t.version.to_string());
     }
     let mut object = input.validate().map_err(|r| fail(rejection_text(&r)))?;
-    let refused = refused_groups(state, user, &object.sharing_group_uses("Object")).await?;
+    let refused = check_groups(state, user, &mut object).await?;
     if !refused.is_empty() {
         return Err(fail(rejection_text(&refused)));
     }
@@ -521,12 +521,9 @@ pub async fn edit(
     let req = read_object(&body)?;
     let (stored, _) = state.store.object_attributes(object.id).await?;
     let by_uuid: HashMap<&str, &Attribute> = stored.iter().map(|a| (a.uuid.as_str(), a)).collect();
-    // Validate the request with the stored values filled in.
-    let mut full = req.clone();
-    if full.name.as_deref().is_none_or(|n| n.trim().is_empty()) {
-        full.name = Some(object.name.clone());
-    }
-    full.uuid = Some(object.uuid.clone());
+    // Validate the request with the stored values filled in: the
+    // distribution after the overlay decides whether a group is kept.
+    let mut full = overlay_object(&object, &req);
     full.references = Vec::new();
     full.attributes = req
         .attributes
@@ -546,19 +543,22 @@ pub async fn edit(
             }
         })
         .collect();
-    let validated = full.validate().map_err(|r| fail(rejection_text(&r)))?;
-    let refused = refused_groups(&state, &user, &validated.sharing_group_uses("Object")).await?;
+    let mut validated = full.validate().map_err(|r| fail(rejection_text(&r)))?;
+    let refused = check_groups(&state, &user, &mut validated).await?;
     if !refused.is_empty() {
         return Err(fail(rejection_text(&refused)));
     }
 
+    // The group follows the distribution: both are written when either is
+    // given (a change away from 4 clears the group).
+    let group_given = req.distribution.is_some()
+        || req.sharing_group_id.is_some()
+        || req.sharing_group_uuid.is_some();
     let mut edit = ObjectEdit {
         comment: req.comment.clone(),
         template_version: req.template_version.clone().filter(|v| !v.is_empty()),
-        distribution: req.distribution.map(|_| validated.distribution),
-        sharing_group_id: req
-            .sharing_group_id
-            .map(|_| validated.sharing_group_id.unwrap_or(0)),
+        distribution: group_given.then_some(validated.distribution),
+        sharing_group_id: group_given.then(|| validated.sharing_group_id.unwrap_or(0)),
         first_seen: req
             .first_seen
             .as_ref()
@@ -650,14 +650,15 @@ pub async fn edit(
 /// Deletes an object: softly (the object, its attributes and references to
 /// it are marked deleted) or, with `/objects/delete/{id}/1` or
 /// `{"hard": 1}`, for good with its attributes and every reference from or
-/// to them. MISP answers with the event's id.
+/// to them. The answer's `id` is the object's, as given (MISP answers with
+/// the event's id there).
 #[utoipa::path(post, path = "/objects/delete/{id}", tag = "Objects",
     summary = "Delete an object (soft, or hard with `/1` or `{\"hard\": 1}`)",
     params(("id" = String, Path, description = "Object id or UUID")),
     request_body(content = Object, description = "Optional: `{\"hard\": 1}` deletes for good"),
     security(("ApiKey" = []), ("Bearer" = [])),
     responses(
-        (status = 200, description = "`Object deleted`; `id` is the event's", body = SuccessBody),
+        (status = 200, description = "`Object deleted`; `id` is the object's id or UUID, as given", body = SuccessBody),
         (status = 403, description = "No perm_add, or `You do not have permission to do that.`", body = ErrorBody),
         (status = 404, description = "`Invalid object.`", body = ErrorBody)))]
 pub async fn delete(
@@ -677,7 +678,9 @@ pub async fn delete(
         .delete_object(object.id, hard, time_fmt::now())
         .await
         .map_err(|e| ApiError::from_store(e, INVALID_OBJECT))?;
-    Ok(HttpResponse::Ok().json(success_body("Object deleted", Some(event.id))))
+    let mut answer = success_body("Object deleted", None);
+    answer["id"] = Value::String(id);
+    Ok(HttpResponse::Ok().json(answer))
 }
 
 // ---------------------------------------------------------------------------

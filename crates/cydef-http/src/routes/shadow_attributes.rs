@@ -37,7 +37,7 @@ use super::events::{may_modify, visible_event};
 use super::{named, resource};
 use crate::auth::{AuthUser, Authed, CanAdd};
 use crate::error::{ApiError, ApiResult};
-use crate::sharing::refused_groups;
+use crate::sharing::check_groups;
 use crate::views::{ErrorBody, SaveFailedBody};
 use crate::wire::{int_str, parse_body};
 use crate::{request_url, AppState};
@@ -544,13 +544,13 @@ async fn change_of(
         return Err(ApiError::not_found(NOT_ACCEPTED));
     }
     let fail = |errors| ApiError::save_failed_with("Could not edit Attribute", errors, None);
-    let new = match changed_attribute(&stored, input) {
+    let mut new = match changed_attribute(&stored, input) {
         Ok(new) => new,
         Err(errors) => return Ok(Err(fail(errors))),
     };
     // The attribute keeps its sharing group, which the acceptor must be
     // allowed to use, as for `attributes/edit`.
-    let refused = refused_groups(state, user, &new.sharing_group_uses()).await?;
+    let refused = check_groups(state, user, &mut new).await?;
     if !refused.is_empty() {
         return Ok(Err(fail(field_errors(&refused))));
     }

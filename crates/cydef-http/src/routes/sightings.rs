@@ -35,6 +35,8 @@ const ADD_FAILED: &str = "Could not add the Sighting. Reason: ";
 const NO_ATTRIBUTES: &str = "No valid attributes found.";
 const NO_MATCH: &str = "No valid attributes found that match the criteria.";
 const INVALID_TYPE: &str = "Invalid type, please change it before you POST 1000000 sightings.";
+/// MISP's `source` column is a `varchar(255)`.
+const SOURCE_MAX: usize = 255;
 /// MISP's default restSearch window when no time filter is given.
 const DEFAULT_WINDOW: i64 = 30 * 86_400;
 
@@ -276,32 +278,60 @@ fn sighting_target(
 }
 
 /// When the sighting happened: `date` and `time`, else `timestamp`, else
-/// `date_sighting` (epoch seconds or a date-time), else now.
+/// `date_sighting` (epoch seconds or a date-time), else now. A time at or
+/// before the epoch (`"-5"`, `0`) is refused.
 fn sighting_time(body: &Map<String, Value>, now: i64) -> ApiResult<i64> {
     let invalid = || ApiError::bad_request(format!("{ADD_FAILED}Invalid timestamp."));
-    if let (Some(date), Some(time)) = (
+    let t = if let (Some(date), Some(time)) = (
         field(body, "date").and_then(text),
         field(body, "time").and_then(text),
     ) {
-        return parse_time("date", &Value::String(format!("{date} {time}")), now)
+        parse_time("date", &Value::String(format!("{date} {time}")), now)
             .map_err(|_| invalid())?
-            .ok_or_else(invalid);
+            .ok_or_else(invalid)?
+    } else {
+        match field(body, "timestamp").or_else(|| field(body, "date_sighting")) {
+            None => now,
+            Some(v) => parse_time("timestamp", v, now)
+                .map_err(|_| invalid())?
+                .unwrap_or(now),
+        }
+    };
+    if t <= 0 {
+        return Err(invalid());
     }
-    match field(body, "timestamp").or_else(|| field(body, "date_sighting")) {
-        None => Ok(now),
-        Some(v) => Ok(parse_time("timestamp", v, now)
-            .map_err(|_| invalid())?
-            .unwrap_or(now)),
+    Ok(t)
+}
+
+/// The sighting's `source`: a string (or a number, as MISP takes it) of at
+/// most 255 characters, trimmed; absent is `""`.
+fn sighting_source(body: &Map<String, Value>) -> ApiResult<String> {
+    let source = match field(body, "source") {
+        None => String::new(),
+        Some(Value::String(s)) => s.trim().to_owned(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(_) => {
+            return Err(ApiError::bad_request(format!(
+                "{ADD_FAILED}The source must be a string."
+            )))
+        }
+    };
+    if source.chars().count() > SOURCE_MAX {
+        return Err(ApiError::bad_request(format!(
+            "{ADD_FAILED}The source is too long ({SOURCE_MAX} characters at most)."
+        )));
     }
+    Ok(source)
 }
 
 /// Records a sighting on attributes: one named by id or UUID (in the path,
 /// or the body's `uuid` or `id`; `1|2|3` names several), or every attribute
 /// the caller may see whose value is `value` (or one of `values`). `type` 0
 /// is a sighting, 1 a false positive, 2 an expiration (replacing the
-/// organisation's earlier one); `source` is free text; `timestamp` (or
-/// `date_sighting`, or `date` and `time`) says when, by default now. Answers
-/// the (last) recorded sighting.
+/// organisation's earlier one); `source` is free text of at most 255
+/// characters; `timestamp` (or `date_sighting`, or `date` and `time`) says
+/// when, after the epoch, by default now. Answers the (last) recorded
+/// sighting.
 #[utoipa::path(post, path = "/sightings/add/{id}", tag = "Sightings",
     summary = "Add a sighting",
     params(("id" = String, Path, description = "Attribute id or UUID; `1|2|3` for several. Without it (`/sightings/add`), the body names the attribute or values")),
@@ -309,7 +339,7 @@ fn sighting_time(body: &Map<String, Value>, now: i64) -> ApiResult<i64> {
     security(("ApiKey" = []), ("Bearer" = [])),
     responses(
         (status = 200, description = "The recorded sighting", body = SightingEnvelope),
-        (status = 400, description = "Body not JSON, an invalid `type` or `timestamp`, or neither an attribute nor a value given", body = ErrorBody),
+        (status = 400, description = "Body not JSON, an invalid `type`, a `timestamp` that is unreadable or not after the epoch, a `source` that is not a string or is over 255 characters, or neither an attribute nor a value given", body = ErrorBody),
         (status = 403, description = "No perm_sighting", body = ErrorBody),
         (status = 404, description = "No live attribute the caller may see matches", body = ErrorBody)))]
 pub async fn add(
@@ -328,7 +358,7 @@ pub async fn add(
             .filter(|t| (0..=2).contains(t))
             .ok_or_else(|| ApiError::bad_request(format!("{ADD_FAILED}{INVALID_TYPE}")))?,
     };
-    let source = field(&body, "source").and_then(text).unwrap_or_default();
+    let source = sighting_source(&body)?;
     let date_sighting = sighting_time(&body, now)?;
     let no_match = || ApiError::not_found(format!("{ADD_FAILED}{NO_MATCH}"));
     let target = sighting_target(req.match_info().get("id"), &body)?.ok_or_else(no_match)?;
@@ -519,7 +549,8 @@ pub async fn list_sightings(
 }
 
 /// Deletes a sighting of the caller's organisation (site admins: any).
-/// Anything else, like an unknown id, is `Invalid sighting.`
+/// Anything else, like an unknown id, is `Invalid sighting.` The answer's
+/// `id` is the id or UUID as given, as in MISP.
 #[utoipa::path(post, path = "/sightings/delete/{id}", tag = "Sightings",
     summary = "Delete a sighting",
     params(("id" = String, Path, description = "Sighting id or UUID")),
@@ -548,10 +579,9 @@ pub async fn delete(
         .delete_sighting(sighting.id)
         .await
         .map_err(|e| ApiError::from_store(e, INVALID_SIGHTING))?;
-    Ok(HttpResponse::Ok().json(success_body(
-        "Sighting successfully deleted.",
-        Some(sighting.id),
-    )))
+    let mut body = success_body("Sighting successfully deleted.", None);
+    body["id"] = Value::String(id.into_inner());
+    Ok(HttpResponse::Ok().json(body))
 }
 
 /// The restSearch filters, from the body and from named parameters.
@@ -580,6 +610,27 @@ fn search_ids(v: &Value) -> ApiResult<Vec<i64>> {
     }
 }
 
+/// The sighting types of a restSearch `type` filter: 0, 1 or 2.
+fn search_types(v: &Value) -> ApiResult<Vec<i64>> {
+    let one = |v: &Value| {
+        flex::value_to_i64(v)
+            .ok()
+            .flatten()
+            .filter(|t| (0..=2).contains(t))
+            .ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "Invalid type `{}` provided. Valid options are: 0 (Sighting), \
+                     1 (False-positive), 2 (Expiration).",
+                    text(v).unwrap_or_else(|| v.to_string())
+                ))
+            })
+    };
+    match v {
+        Value::Array(items) => items.iter().map(one).collect(),
+        other => Ok(vec![one(other)?]),
+    }
+}
+
 /// Builds the store filter of a restSearch.
 async fn search_filter(
     state: &AppState,
@@ -589,22 +640,34 @@ async fn search_filter(
 ) -> ApiResult<SightingFilter> {
     let mut f = SightingFilter::default();
     let bad = |e: cydef_model::search::SearchError| ApiError::bad_request(e.0);
-    match (field(p, "from"), field(p, "to")) {
-        (Some(from), Some(to)) => {
-            f.from = parse_time("from", from, now).map_err(bad)?;
-            f.to = parse_time("to", to, now).map_err(bad)?;
-        }
-        _ => match field(p, "last") {
-            Some(last) => {
-                let range = parse_range("last", last, now).map_err(bad)?;
+    // Every time given is read (an unreadable one is a 400); `from` and `to`
+    // are bounds each on its own, and only without them does `last` (by
+    // default 30 days) apply.
+    let time = |name: &str| -> ApiResult<Option<i64>> {
+        Ok(match field(p, name) {
+            Some(v) => parse_time(name, v, now).map_err(bad)?,
+            None => None,
+        })
+    };
+    let (from, to) = (time("from")?, time("to")?);
+    let last = match field(p, "last") {
+        Some(v) => Some(parse_range("last", v, now).map_err(bad)?),
+        None => None,
+    };
+    if from.is_some() || to.is_some() {
+        f.from = from;
+        f.to = to;
+    } else {
+        match last {
+            Some(range) => {
                 f.from = range.from;
                 f.to = range.to;
             }
             None => f.from = Some(now - DEFAULT_WINDOW),
-        },
+        }
     }
     if let Some(t) = field(p, "type") {
-        f.types = Some(search_ids(t)?);
+        f.types = Some(search_types(t)?);
     }
     if let Some(source) = field(p, "source") {
         f.sources = Some(texts(source));
@@ -728,8 +791,9 @@ async fn render_hits(
 
 /// Searches sightings: `context` (`attribute` or `event`, in the path or the
 /// body) with `id` or `uuid`; `type`; `org_id` (ids or UUIDs, `!` negates);
-/// `source`; `from` and `to`, or `last` (by default the last 30 days, as in
-/// MISP); `includeAttribute`, `includeEvent`, `includeUuid`. JSON only.
+/// `source`; `from` and `to` (each a bound on its own), or else `last` (by
+/// default the last 30 days, as in MISP); `includeAttribute`,
+/// `includeEvent`, `includeUuid`. JSON only.
 #[utoipa::path(post, path = "/sightings/restSearch/{context}", tag = "Sightings",
     summary = "Search sightings",
     params(("context" = String, Path, description = "`attribute` or `event`; optional (`/sightings/restSearch`)")),
@@ -737,7 +801,7 @@ async fn render_hits(
     security(("ApiKey" = []), ("Bearer" = [])),
     responses(
         (status = 200, description = "The sightings the caller may see, by id", body = SightingSearchResponse),
-        (status = 400, description = "An invalid filter, a context without `id` or `uuid`, or a GET without filters", body = ErrorBody),
+        (status = 400, description = "An invalid filter (an unreadable `from`, `to` or `last`, a `type` other than 0, 1 or 2, a non-integer `id`), a context without `id` or `uuid`, or a GET without filters", body = ErrorBody),
         (status = 404, description = "`Invalid output format.` (only `json` is served)", body = ErrorBody)))]
 pub async fn rest_search(
     state: web::Data<AppState>,

@@ -79,6 +79,14 @@ fn not_newer(timestamp: Option<i64>, stored: i64) -> bool {
     timestamp.is_some_and(|t| t <= stored)
 }
 
+/// The group a stored part keeps under an edit that names none: its own
+/// only with distribution 4 (a row stored before ids were reset keeps no
+/// stale group). Whatever the request gives, the distribution after the
+/// overlay decides in validation ([`super::own_group`]).
+fn stored_group(distribution: i64, id: i64) -> Option<i64> {
+    super::own_group(distribution, Some(id))
+}
+
 /// The stored attribute with the request's fields laid over it: what a
 /// request leaves out keeps its stored value. Tags, sightings and proposals
 /// of the request are kept as sent.
@@ -92,7 +100,10 @@ pub fn overlay_attribute(stored: &Attribute, req: &AttributeIn) -> AttributeIn {
         to_ids: req.to_ids.or(Some(stored.to_ids)),
         comment: req.comment.or_else(|| Some(stored.comment.clone())),
         distribution: req.distribution.or(Some(stored.distribution)),
-        sharing_group_id: req.sharing_group_id.or(Some(stored.sharing_group_id)),
+        sharing_group_id: req
+            .sharing_group_id
+            .or_else(|| stored_group(stored.distribution, stored.sharing_group_id)),
+        sharing_group_uuid: req.sharing_group_uuid,
         timestamp: req.timestamp,
         deleted: req.deleted.or(Some(stored.deleted)),
         disable_correlation: req.disable_correlation.or(Some(stored.disable_correlation)),
@@ -133,7 +144,7 @@ pub fn attribute_differs(stored: &Attribute, new: &NewAttribute) -> bool {
 
 /// The stored object with the request's own fields laid over it (its
 /// attributes and references are the request's).
-fn overlay_object(stored: &MispObject, req: &ObjectIn) -> ObjectIn {
+pub fn overlay_object(stored: &MispObject, req: &ObjectIn) -> ObjectIn {
     let req = req.clone();
     ObjectIn {
         uuid: Some(stored.uuid.clone()),
@@ -151,7 +162,10 @@ fn overlay_object(stored: &MispObject, req: &ObjectIn) -> ObjectIn {
             .or_else(|| stored.template_version.clone()),
         comment: req.comment.or_else(|| Some(stored.comment.clone())),
         distribution: req.distribution.or(Some(stored.distribution)),
-        sharing_group_id: req.sharing_group_id.or(Some(stored.sharing_group_id)),
+        sharing_group_id: req
+            .sharing_group_id
+            .or_else(|| stored_group(stored.distribution, stored.sharing_group_id)),
+        sharing_group_uuid: req.sharing_group_uuid,
         timestamp: req.timestamp,
         deleted: req.deleted.or(Some(stored.deleted)),
         first_seen: req
@@ -172,7 +186,10 @@ fn overlay_report(stored: &Report, req: &EventReportIn) -> EventReportIn {
         name: req.name.or_else(|| Some(stored.name.clone())),
         content: req.content.or_else(|| Some(stored.content.clone())),
         distribution: req.distribution.or(Some(stored.distribution)),
-        sharing_group_id: req.sharing_group_id.or(Some(stored.sharing_group_id)),
+        sharing_group_id: req
+            .sharing_group_id
+            .or_else(|| stored_group(stored.distribution, stored.sharing_group_id)),
+        sharing_group_uuid: req.sharing_group_uuid,
         timestamp: req.timestamp,
         deleted: req.deleted.or(Some(stored.deleted)),
     }
@@ -244,7 +261,10 @@ pub fn plan_edit(
         threat_level_id: doc.threat_level_id.or(Some(stored.threat_level_id)),
         analysis: doc.analysis.or(Some(stored.analysis)),
         distribution: doc.distribution.or(Some(stored.distribution)),
-        sharing_group_id: doc.sharing_group_id.or(Some(stored.sharing_group_id)),
+        sharing_group_id: doc
+            .sharing_group_id
+            .or_else(|| stored_group(stored.distribution, stored.sharing_group_id)),
+        sharing_group_uuid: doc.sharing_group_uuid.clone(),
         published: Some(doc.published.unwrap_or(false)),
         timestamp: doc.timestamp,
         publish_timestamp: Some(stored.publish_timestamp),
@@ -418,6 +438,7 @@ pub fn plan_edit(
             || objects.get(o.uuid.as_str()).is_some_and(|s| {
                 s.comment != o.comment
                     || s.distribution != o.distribution
+                    || s.sharing_group_id != o.sharing_group_id.unwrap_or(0)
                     || s.deleted != o.deleted
                     || s.first_seen != o.first_seen
                     || s.last_seen != o.last_seen
@@ -429,7 +450,13 @@ pub fn plan_edit(
         .iter()
         .any(|r| match reports.get(r.uuid.as_str()) {
             None => true,
-            Some(s) => s.name != r.name || s.content != r.content || s.deleted != r.deleted,
+            Some(s) => {
+                s.name != r.name
+                    || s.content != r.content
+                    || s.distribution != r.distribution
+                    || s.sharing_group_id != r.sharing_group_id.unwrap_or(0)
+                    || s.deleted != r.deleted
+            }
         });
     changed |= !edit.event.proposals.is_empty();
     edit.changed = changed;
@@ -440,6 +467,7 @@ pub fn plan_edit(
 mod tests {
     use super::*;
     use crate::event::input::{AttributeIn, TagIn};
+    use crate::event::SharingGroupParts;
 
     fn stored_event() -> Event {
         Event {
@@ -656,5 +684,82 @@ mod tests {
         });
         let edit = plan_edit(&stored_event(), &c, &doc).expect("valid");
         assert!(!edit.changed);
+    }
+
+    /// After an edit, the distribution decides: a group stays only with
+    /// distribution 4 (MISP resets `sharing_group_id` otherwise).
+    #[test]
+    fn the_distribution_after_the_overlay_decides_the_group() {
+        let validated = |stored: &Attribute, req: serde_json::Value| {
+            let req: AttributeIn = serde_json::from_value(req).expect("request");
+            overlay_attribute(stored, &req)
+                .validate(false)
+                .expect("valid")
+        };
+        let mut grouped = stored_attribute(11, A1, "10.0.0.1", None);
+        grouped.distribution = 4;
+        grouped.sharing_group_id = 3;
+        // 4 → 0 clears the group; 4 → 5 too.
+        for d in [0, 5] {
+            let new = validated(&grouped, serde_json::json!({"distribution": d}));
+            assert_eq!((new.distribution, new.sharing_group_id), (d, None));
+            assert!(attribute_differs(&grouped, &new));
+        }
+        // Unchanged distribution 4 keeps the stored group; a new one replaces it.
+        let new = validated(&grouped, serde_json::json!({"comment": "c"}));
+        assert_eq!(new.sharing_group_id, Some(3));
+        let new = validated(&grouped, serde_json::json!({"sharing_group_id": 4}));
+        assert_eq!(new.sharing_group_id, Some(4));
+        // A group given to a part that stays at distribution 5 is dropped.
+        let plain = stored_attribute(12, A2, "10.0.0.2", None);
+        let new = validated(&plain, serde_json::json!({"sharing_group_id": 4}));
+        assert_eq!((new.distribution, new.sharing_group_id), (5, None));
+        // A stale group stored with distribution 1 is not picked up by 1 → 4.
+        let mut stale = plain.clone();
+        stale.distribution = 1;
+        stale.sharing_group_id = 2;
+        let new = validated(&stale, serde_json::json!({"distribution": 4}));
+        assert_eq!((new.distribution, new.sharing_group_id), (4, None));
+        assert_eq!(new.sharing_group_uses()[0].sharing_group_id, None);
+    }
+
+    #[test]
+    fn an_event_edit_clears_groups_outside_distribution_4() {
+        let mut event = stored_event();
+        event.distribution = 4;
+        event.sharing_group_id = 3;
+        let mut c = contents();
+        c.objects.push(MispObject {
+            id: 5,
+            uuid: "5f6b1a2e-0000-4000-8000-0000000000b1".into(),
+            event_id: 7,
+            name: "custom".into(),
+            meta_category: String::new(),
+            description: String::new(),
+            template_uuid: None,
+            template_version: None,
+            comment: String::new(),
+            distribution: 4,
+            sharing_group_id: 3,
+            timestamp: 900,
+            deleted: false,
+            first_seen: None,
+            last_seen: None,
+        });
+        let doc: EventIn = serde_json::from_value(serde_json::json!({
+            "distribution": 0,
+            "Attribute": [{"uuid": A1, "distribution": 1, "sharing_group_id": 2}],
+            "Object": [{"uuid": "5f6b1a2e-0000-4000-8000-0000000000b1", "distribution": 1}]
+        }))
+        .expect("document");
+        let edit = plan_edit(&event, &c, &doc).expect("valid");
+        assert!(edit.changed);
+        assert_eq!(
+            (edit.event.distribution, edit.event.sharing_group_id),
+            (0, None)
+        );
+        assert_eq!(edit.event.attributes[0].sharing_group_id, None);
+        assert_eq!(edit.event.objects[0].sharing_group_id, None);
+        assert!(edit.event.sharing_group_uses().is_empty());
     }
 }

@@ -19,6 +19,23 @@ where
     Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
+/// The UUID of an embedded `SharingGroup` (MISP's exports carry the whole
+/// group with each part of distribution 4, and MISP matches groups by UUID).
+/// Anything else there (an empty list, a group without a UUID) names no
+/// group.
+fn embedded_group_uuid<'de, D>(d: D) -> Result<Option<String>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    Ok(match Value::deserialize(d)? {
+        Value::Object(group) => match group.get("uuid") {
+            Some(Value::String(u)) if !u.trim().is_empty() => Some(u.trim().to_owned()),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
 /// An organisation named in a document (`Orgc`, `Org`).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct OrgIn {
@@ -102,6 +119,14 @@ pub struct AttributeIn {
     pub distribution: Option<i64>,
     #[serde(default, deserialize_with = "flex_i64")]
     pub sharing_group_id: Option<i64>,
+    /// `SharingGroup.uuid`: the embedded group, which wins over
+    /// `sharing_group_id` (MISP's `captureSG`).
+    #[serde(
+        rename = "SharingGroup",
+        default,
+        deserialize_with = "embedded_group_uuid"
+    )]
+    pub sharing_group_uuid: Option<String>,
     #[serde(default, deserialize_with = "flex_i64")]
     pub timestamp: Option<i64>,
     #[serde(default, deserialize_with = "flex_bool")]
@@ -170,6 +195,14 @@ pub struct ObjectIn {
     pub distribution: Option<i64>,
     #[serde(default, deserialize_with = "flex_i64")]
     pub sharing_group_id: Option<i64>,
+    /// `SharingGroup.uuid`: the embedded group, which wins over
+    /// `sharing_group_id` (MISP's `captureSG`).
+    #[serde(
+        rename = "SharingGroup",
+        default,
+        deserialize_with = "embedded_group_uuid"
+    )]
+    pub sharing_group_uuid: Option<String>,
     #[serde(default, deserialize_with = "flex_i64")]
     pub timestamp: Option<i64>,
     #[serde(default, deserialize_with = "flex_bool")]
@@ -224,6 +257,14 @@ pub struct EventReportIn {
     pub distribution: Option<i64>,
     #[serde(default, deserialize_with = "flex_i64")]
     pub sharing_group_id: Option<i64>,
+    /// `SharingGroup.uuid`: the embedded group, which wins over
+    /// `sharing_group_id` (MISP's `captureSG`).
+    #[serde(
+        rename = "SharingGroup",
+        default,
+        deserialize_with = "embedded_group_uuid"
+    )]
+    pub sharing_group_uuid: Option<String>,
     #[serde(default, deserialize_with = "flex_i64")]
     pub timestamp: Option<i64>,
     #[serde(default, deserialize_with = "flex_bool")]
@@ -247,6 +288,14 @@ pub struct EventIn {
     pub distribution: Option<i64>,
     #[serde(default, deserialize_with = "flex_i64")]
     pub sharing_group_id: Option<i64>,
+    /// `SharingGroup.uuid`: the embedded group, which wins over
+    /// `sharing_group_id` (MISP's `captureSG`).
+    #[serde(
+        rename = "SharingGroup",
+        default,
+        deserialize_with = "embedded_group_uuid"
+    )]
+    pub sharing_group_uuid: Option<String>,
     #[serde(default, deserialize_with = "flex_bool")]
     pub published: Option<bool>,
     #[serde(default, deserialize_with = "flex_i64")]

@@ -10,7 +10,7 @@ pub mod edit;
 pub mod input;
 pub mod stored;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use uuid::Uuid;
 
@@ -78,7 +78,11 @@ pub struct NewAttribute {
     pub to_ids: bool,
     pub comment: String,
     pub distribution: i64,
+    /// Only with distribution 4 (see [`own_group`]).
     pub sharing_group_id: Option<i64>,
+    /// The UUID of the group the document embeds (`SharingGroup`), only
+    /// with distribution 4; the writers' check resolves it to a local id.
+    pub sharing_group_uuid: Option<String>,
     pub timestamp: Option<i64>,
     pub deleted: bool,
     pub disable_correlation: bool,
@@ -113,7 +117,11 @@ pub struct NewObject {
     pub template_version: Option<String>,
     pub comment: String,
     pub distribution: i64,
+    /// Only with distribution 4 (see [`own_group`]).
     pub sharing_group_id: Option<i64>,
+    /// The UUID of the group the document embeds (`SharingGroup`), only
+    /// with distribution 4; the writers' check resolves it to a local id.
+    pub sharing_group_uuid: Option<String>,
     pub timestamp: Option<i64>,
     pub deleted: bool,
     pub first_seen: Option<String>,
@@ -144,7 +152,11 @@ pub struct NewReport {
     pub name: String,
     pub content: String,
     pub distribution: i64,
+    /// Only with distribution 4 (see [`own_group`]).
     pub sharing_group_id: Option<i64>,
+    /// The UUID of the group the document embeds (`SharingGroup`), only
+    /// with distribution 4; the writers' check resolves it to a local id.
+    pub sharing_group_uuid: Option<String>,
     pub timestamp: Option<i64>,
     pub deleted: bool,
 }
@@ -165,7 +177,11 @@ pub struct NewEvent {
     pub threat_level_id: i64,
     pub analysis: i64,
     pub distribution: i64,
+    /// Only with distribution 4 (see [`own_group`]).
     pub sharing_group_id: Option<i64>,
+    /// The UUID of the group the document embeds (`SharingGroup`), only
+    /// with distribution 4; the writers' check resolves it to a local id.
+    pub sharing_group_uuid: Option<String>,
     pub published: bool,
     pub timestamp: Option<i64>,
     pub publish_timestamp: i64,
@@ -207,6 +223,23 @@ pub struct Rejection {
 /// Longest tag name, as MISP's schema allows.
 pub const TAG_NAME_MAX: usize = 255;
 
+/// The group a part of `distribution` keeps: only distribution 4 names one.
+/// Any other distribution (5, inherit, included) has none, whatever id was
+/// sent, as MISP resets `sharing_group_id` to 0 (`beforeValidate`).
+pub fn own_group(distribution: i64, id: Option<i64>) -> Option<i64> {
+    id.filter(|id| *id > 0 && distribution == distribution::SHARING_GROUP)
+}
+
+/// The embedded group UUID a part of `distribution` keeps (distribution 4
+/// only), lower-cased when it is a UUID; anything else is kept as sent and
+/// names no group that exists.
+fn own_group_uuid(distribution: i64, uuid: Option<&str>) -> Option<String> {
+    let raw = uuid.map(str::trim).filter(|u| !u.is_empty())?;
+    (distribution == distribution::SHARING_GROUP).then(|| {
+        Uuid::parse_str(raw).map_or_else(|_| raw.to_owned(), |u| u.hyphenated().to_string())
+    })
+}
+
 /// A part of a document that names a sharing group (distribution 4), for the
 /// check that the writer may use it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -214,8 +247,27 @@ pub struct SharingGroupUse {
     /// Where the part is, as in [`Rejection::path`].
     pub path: String,
     pub uuid: String,
-    /// `None` when distribution 4 names no group.
+    /// `None` when distribution 4 names no group (or, once resolved, when
+    /// the embedded group is not on this instance).
     pub sharing_group_id: Option<i64>,
+    /// The embedded group's UUID, when the document carries one.
+    pub sharing_group_uuid: Option<String>,
+}
+
+/// A validated write whose parts may name sharing groups: what the writers'
+/// check reads, and where it puts the local ids of embedded groups.
+pub trait SharingGroupParts {
+    /// Every part of distribution 4, with the group it names.
+    fn sharing_group_uses(&self) -> Vec<SharingGroupUse>;
+    /// Gives every part that embeds a group the local id `local` has for
+    /// that group's UUID, or no id when the group is not there.
+    fn resolve_sharing_groups(&mut self, local: &HashMap<String, i64>);
+}
+
+fn resolve_group(id: &mut Option<i64>, uuid: &Option<String>, local: &HashMap<String, i64>) {
+    if let Some(u) = uuid {
+        *id = local.get(u).copied();
+    }
 }
 
 impl NewAttribute {
@@ -224,6 +276,7 @@ impl NewAttribute {
             path,
             uuid: self.uuid.clone(),
             sharing_group_id: self.sharing_group_id,
+            sharing_group_uuid: self.sharing_group_uuid.clone(),
         })
     }
 }
@@ -231,11 +284,12 @@ impl NewAttribute {
 impl NewObject {
     /// The object and its attributes that name a sharing group; paths
     /// start with `path` (`Object`, `Object[2]`).
-    pub fn sharing_group_uses(&self, path: &str) -> Vec<SharingGroupUse> {
+    fn sharing_group_uses_at(&self, path: &str) -> Vec<SharingGroupUse> {
         let own = (self.distribution == distribution::SHARING_GROUP).then(|| SharingGroupUse {
             path: path.to_owned(),
             uuid: self.uuid.clone(),
             sharing_group_id: self.sharing_group_id,
+            sharing_group_uuid: self.sharing_group_uuid.clone(),
         });
         own.into_iter()
             .chain(
@@ -248,25 +302,43 @@ impl NewObject {
     }
 }
 
-impl NewAttribute {
-    /// The attribute, when it names a sharing group (path `Attribute`).
-    pub fn sharing_group_uses(&self) -> Vec<SharingGroupUse> {
+/// The attribute, when it names a sharing group (path `Attribute`).
+impl SharingGroupParts for NewAttribute {
+    fn sharing_group_uses(&self) -> Vec<SharingGroupUse> {
         self.sharing_group_use("Attribute".to_owned())
             .into_iter()
             .collect()
     }
+
+    fn resolve_sharing_groups(&mut self, local: &HashMap<String, i64>) {
+        resolve_group(&mut self.sharing_group_id, &self.sharing_group_uuid, local);
+    }
 }
 
-impl NewEvent {
-    /// Every part of the document that names a sharing group: the event,
-    /// attributes, objects and their attributes, reports.
-    pub fn sharing_group_uses(&self) -> Vec<SharingGroupUse> {
+/// The object (path `Object`) and its attributes (`Object.Attribute[i]`).
+impl SharingGroupParts for NewObject {
+    fn sharing_group_uses(&self) -> Vec<SharingGroupUse> {
+        self.sharing_group_uses_at("Object")
+    }
+
+    fn resolve_sharing_groups(&mut self, local: &HashMap<String, i64>) {
+        resolve_group(&mut self.sharing_group_id, &self.sharing_group_uuid, local);
+        for a in &mut self.attributes {
+            a.resolve_sharing_groups(local);
+        }
+    }
+}
+
+/// The event, attributes, objects and their attributes, reports.
+impl SharingGroupParts for NewEvent {
+    fn sharing_group_uses(&self) -> Vec<SharingGroupUse> {
         let mut out = Vec::new();
         if self.distribution == distribution::SHARING_GROUP {
             out.push(SharingGroupUse {
                 path: "Event".to_owned(),
                 uuid: self.uuid.clone(),
                 sharing_group_id: self.sharing_group_id,
+                sharing_group_uuid: self.sharing_group_uuid.clone(),
             });
         }
         out.extend(
@@ -276,7 +348,7 @@ impl NewEvent {
                 .filter_map(|(i, a)| a.sharing_group_use(format!("Attribute[{i}]"))),
         );
         for (i, o) in self.objects.iter().enumerate() {
-            out.extend(o.sharing_group_uses(&format!("Object[{i}]")));
+            out.extend(o.sharing_group_uses_at(&format!("Object[{i}]")));
         }
         out.extend(
             self.reports
@@ -287,9 +359,23 @@ impl NewEvent {
                     path: format!("EventReport[{i}]"),
                     uuid: r.uuid.clone(),
                     sharing_group_id: r.sharing_group_id,
+                    sharing_group_uuid: r.sharing_group_uuid.clone(),
                 }),
         );
         out
+    }
+
+    fn resolve_sharing_groups(&mut self, local: &HashMap<String, i64>) {
+        resolve_group(&mut self.sharing_group_id, &self.sharing_group_uuid, local);
+        for a in &mut self.attributes {
+            a.resolve_sharing_groups(local);
+        }
+        for o in &mut self.objects {
+            o.resolve_sharing_groups(local);
+        }
+        for r in &mut self.reports {
+            resolve_group(&mut r.sharing_group_id, &r.sharing_group_uuid, local);
+        }
     }
 }
 
@@ -582,7 +668,8 @@ fn attribute(a: &AttributeIn, in_object: bool, ctx: &mut Ctx, path: &str) -> Opt
         to_ids: a.to_ids.unwrap_or(defaults.to_ids),
         comment: a.comment.clone().unwrap_or_default(),
         distribution,
-        sharing_group_id: a.sharing_group_id.filter(|id| *id > 0),
+        sharing_group_id: own_group(distribution, a.sharing_group_id),
+        sharing_group_uuid: own_group_uuid(distribution, a.sharing_group_uuid.as_deref()),
         timestamp: a.timestamp.filter(|t| *t > 0),
         deleted: a.deleted.unwrap_or(false),
         disable_correlation: a.disable_correlation.unwrap_or(false),
@@ -692,7 +779,8 @@ fn object(o: &ObjectIn, ctx: &mut Ctx, path: &str) -> Option<NewObject> {
         template_version: o.template_version.clone().filter(|t| !t.is_empty()),
         comment: o.comment.clone().unwrap_or_default(),
         distribution,
-        sharing_group_id: o.sharing_group_id.filter(|id| *id > 0),
+        sharing_group_id: own_group(distribution, o.sharing_group_id),
+        sharing_group_uuid: own_group_uuid(distribution, o.sharing_group_uuid.as_deref()),
         timestamp: o.timestamp.filter(|t| *t > 0),
         deleted: o.deleted.unwrap_or(false),
         first_seen,
@@ -898,19 +986,24 @@ impl EventIn {
                         "This field cannot be left blank",
                     );
                 }
+                let distribution = ranged(
+                    r.distribution,
+                    distribution::INHERIT,
+                    5,
+                    "distribution",
+                    &mut ctx,
+                    &rpath,
+                );
                 NewReport {
                     uuid,
                     name,
                     content: r.content.clone().unwrap_or_default(),
-                    distribution: ranged(
-                        r.distribution,
-                        distribution::INHERIT,
-                        5,
-                        "distribution",
-                        &mut ctx,
-                        &rpath,
+                    distribution,
+                    sharing_group_id: own_group(distribution, r.sharing_group_id),
+                    sharing_group_uuid: own_group_uuid(
+                        distribution,
+                        r.sharing_group_uuid.as_deref(),
                     ),
-                    sharing_group_id: r.sharing_group_id.filter(|id| *id > 0),
                     timestamp: r.timestamp,
                     deleted: r.deleted.unwrap_or(false),
                 }
@@ -926,7 +1019,8 @@ impl EventIn {
             threat_level_id,
             analysis,
             distribution,
-            sharing_group_id: self.sharing_group_id.filter(|id| *id > 0),
+            sharing_group_id: own_group(distribution, self.sharing_group_id),
+            sharing_group_uuid: own_group_uuid(distribution, self.sharing_group_uuid.as_deref()),
             published: self.published.unwrap_or(false),
             timestamp: self.timestamp.filter(|t| *t > 0),
             publish_timestamp: self.publish_timestamp.unwrap_or(0).max(0),

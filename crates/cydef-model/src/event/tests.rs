@@ -151,3 +151,122 @@ fn oversized_text_is_refused() {
     let fields: Vec<&str> = err.iter().map(|r| r.field).collect();
     assert_eq!(fields, ["info", "value", "comment"], "{err:?}");
 }
+
+#[test]
+fn only_distribution_4_keeps_a_sharing_group() {
+    let ev = doc(json!({"Event": {
+        "info": "x", "distribution": "1", "sharing_group_id": "2",
+        "Attribute": [
+            {"type": "domain", "value": "a.example", "distribution": 1, "sharing_group_id": 2},
+            {"type": "domain", "value": "b.example", "sharing_group_id": "3"},
+            {"type": "domain", "value": "c.example", "distribution": 4, "sharing_group_id": 4}
+        ],
+        "Object": [{"name": "file", "distribution": 0, "sharing_group_id": 5, "Attribute": [
+            {"type": "filename", "object_relation": "filename", "value": "a", "distribution": 5, "sharing_group_id": 6},
+            {"type": "filename", "object_relation": "filename", "value": "b", "distribution": 4, "sharing_group_id": 7}
+        ]}],
+        "EventReport": [
+            {"name": "r", "distribution": 2, "sharing_group_id": 8},
+            {"name": "s", "distribution": 4, "sharing_group_id": 9}
+        ]
+    }}))
+    .validate()
+    .expect("valid");
+    assert_eq!(ev.sharing_group_id, None);
+    let attrs: Vec<Option<i64>> = ev.attributes.iter().map(|a| a.sharing_group_id).collect();
+    assert_eq!(attrs, [None, None, Some(4)]);
+    assert_eq!(ev.objects[0].sharing_group_id, None);
+    let in_object: Vec<Option<i64>> = ev.objects[0]
+        .attributes
+        .iter()
+        .map(|a| a.sharing_group_id)
+        .collect();
+    assert_eq!(in_object, [None, Some(7)]);
+    let reports: Vec<Option<i64>> = ev.reports.iter().map(|r| r.sharing_group_id).collect();
+    assert_eq!(reports, [None, Some(9)]);
+    // Only the parts of distribution 4 are checked.
+    let uses: Vec<(String, Option<i64>)> = ev
+        .sharing_group_uses()
+        .into_iter()
+        .map(|u| (u.path, u.sharing_group_id))
+        .collect();
+    assert_eq!(
+        uses,
+        [
+            ("Attribute[2]".to_owned(), Some(4)),
+            ("Object[0].Attribute[1]".to_owned(), Some(7)),
+            ("EventReport[1]".to_owned(), Some(9)),
+        ]
+    );
+}
+
+#[test]
+fn distribution_4_without_a_group_is_a_use_without_one() {
+    for sg in [json!(null), json!(0), json!("0"), json!(-3)] {
+        let a = serde_json::from_value::<AttributeIn>(json!({
+            "type": "domain", "value": "a.example", "distribution": 4, "sharing_group_id": sg
+        }))
+        .expect("attribute")
+        .validate(false)
+        .expect("valid");
+        assert_eq!(a.sharing_group_id, None, "{sg}");
+        let uses = a.sharing_group_uses();
+        assert_eq!(uses.len(), 1);
+        assert_eq!(uses[0].path, "Attribute");
+        assert_eq!(uses[0].sharing_group_id, None);
+    }
+    let o = serde_json::from_value::<ObjectIn>(json!({
+        "name": "custom", "distribution": "1", "sharing_group_id": "2",
+        "Attribute": [{"type": "text", "object_relation": "note", "value": "x"}]
+    }))
+    .expect("object")
+    .validate()
+    .expect("valid");
+    assert_eq!(o.sharing_group_id, None);
+    assert!(o.sharing_group_uses().is_empty());
+}
+
+#[test]
+fn an_embedded_group_is_named_by_uuid_and_resolved_to_the_local_id() {
+    const SG: &str = "4D2C9B6A-1F0E-4C3B-9A8D-7E6F5A4B3C2D";
+    let sg = SG.to_lowercase();
+    let mut ev = doc(json!({"Event": {
+        "info": "x", "distribution": "4", "sharing_group_id": "12",
+        "SharingGroup": {"id": "12", "name": "remote circle", "uuid": SG},
+        "Attribute": [
+            {"type": "domain", "value": "a.example", "distribution": 4, "sharing_group_id": 3,
+             "SharingGroup": {"uuid": "not-a-uuid"}},
+            {"type": "domain", "value": "b.example", "distribution": 1,
+             "SharingGroup": {"uuid": SG}},
+            {"type": "domain", "value": "c.example", "distribution": 4, "sharing_group_id": 3,
+             "SharingGroup": []}
+        ]
+    }}))
+    .validate()
+    .expect("valid");
+    assert_eq!(ev.sharing_group_uuid.as_deref(), Some(sg.as_str()));
+    let embedded: Vec<Option<&str>> = ev
+        .attributes
+        .iter()
+        .map(|a| a.sharing_group_uuid.as_deref())
+        .collect();
+    // Not a UUID: kept, to match nothing; distribution 1: no group at all.
+    assert_eq!(embedded, [Some("not-a-uuid"), None, None]);
+    let local = HashMap::from([(sg.clone(), 1)]);
+    ev.resolve_sharing_groups(&local);
+    assert_eq!(ev.sharing_group_id, Some(1), "the UUID wins over the id");
+    let uses: Vec<(String, Option<i64>)> = ev
+        .sharing_group_uses()
+        .into_iter()
+        .map(|u| (u.path, u.sharing_group_id))
+        .collect();
+    assert_eq!(
+        uses,
+        [
+            ("Event".to_owned(), Some(1)),
+            // Unknown here: no id, so refused by the writers' check.
+            ("Attribute[0]".to_owned(), None),
+            ("Attribute[2]".to_owned(), Some(3)),
+        ]
+    );
+}

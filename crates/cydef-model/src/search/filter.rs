@@ -52,6 +52,12 @@ impl Filter<String> {
     pub fn parse(name: &str, v: &Value) -> Result<Self, SearchError> {
         let mut f = Filter::default();
         f.read(name, v, Slot::Any, true)?;
+        // Repeated items once, in first-seen order (in linear time: lists
+        // of tens of thousands of values are searched).
+        for list in [&mut f.any, &mut f.all, &mut f.not] {
+            let mut seen = std::collections::HashSet::with_capacity(list.len());
+            list.retain(|item| seen.insert(item.clone()));
+        }
         Ok(f)
     }
 
@@ -69,9 +75,7 @@ impl Filter<String> {
             Slot::All => &mut self.all,
             Slot::Not => &mut self.not,
         };
-        if !list.iter().any(|x| x == item) {
-            list.push(item.to_owned());
-        }
+        list.push(item.to_owned());
     }
 
     fn read(&mut self, name: &str, v: &Value, slot: Slot, top: bool) -> Result<(), SearchError> {
@@ -173,6 +177,9 @@ mod tests {
         assert!(f(json!("")).is_empty());
         assert!(f(json!(null)).is_empty());
         assert!(f(json!("!")).is_empty());
+        let l = f(json!(["b", "a", "b", " a", "!c", "c", "!c"]));
+        assert_eq!(l.any, strs(&["b", "a", "c"]));
+        assert_eq!(l.not, strs(&["c"]));
     }
 
     #[test]

@@ -29,6 +29,14 @@ impl SearchError {
     }
 }
 
+/// Most items a search may have that each need a condition of their own
+/// (`%` patterns, `AND` items, and every `org` and `eventinfo` item), in all
+/// its filters together: each deepens the statement's expression tree, which
+/// SQLite limits to a depth of 1,000 and counts twice inside the `EXISTS` of
+/// event and object searches. Lists of exact values and ids have no limit:
+/// they are matched as one list however long.
+pub const MAX_CONDITIONS: usize = 300;
+
 /// Export formats Cydef answers today (the first is the default).
 pub const SUPPORTED_FORMATS: &[&str] =
     &["json", "csv", "text", "hashes", "suricata", "snort", "rpz"];
@@ -794,7 +802,56 @@ pub fn parse(src: &Sources<'_>, now: i64) -> Result<SearchRequest, SearchError> 
         q.publish_timestamp.at_least(since);
     }
     q.descending = direction;
+    check_conditions(&q)?;
     Ok(q)
+}
+
+/// Refuses a search with more than [`MAX_CONDITIONS`] items that each need
+/// a condition of their own (a statement that large would overrun the
+/// databases' limits on expression depth and bound parameters), naming the
+/// filter that goes over.
+fn check_conditions(q: &SearchRequest) -> Result<(), SearchError> {
+    let patterns = |items: &[String]| items.iter().filter(|s| s.contains('%')).count();
+    // Exact items of these are one list; `%` patterns and `AND` items are
+    // conditions of their own.
+    let listed = |f: &Filter<String>| patterns(&f.any) + patterns(&f.not) + f.all.len();
+    // Every item is a condition of its own.
+    let each = |f: &Filter<String>| f.any.len() + f.not.len() + f.all.len();
+    // Tag items are looked up first; only `AND` items add conditions.
+    let tags = |f: &Filter<String>| f.all.len();
+    let ints = |f: &Filter<i64>| f.all.len();
+    let costs = [
+        ("value", listed(&q.value)),
+        ("type", listed(&q.attr_type)),
+        ("category", listed(&q.category)),
+        ("object_relation", listed(&q.object_relation)),
+        ("object_name", listed(&q.object_name)),
+        ("uuid", listed(&q.uuid)),
+        ("org", each(&q.org)),
+        ("eventinfo", each(&q.eventinfo)),
+        ("tags", tags(&q.tags)),
+        ("event_tags", tags(&q.event_tags)),
+        ("eventid", ints(&q.eventid)),
+        ("distribution", ints(&q.distribution)),
+        ("sharinggroup", ints(&q.sharing_group)),
+        ("threat_level_id", ints(&q.threat_level_id)),
+        ("analysis", ints(&q.analysis)),
+    ];
+    let mut total = 0;
+    for (name, cost) in costs {
+        total += cost;
+        if total > MAX_CONDITIONS {
+            return Err(SearchError::invalid(
+                name,
+                &format!(
+                    "too many items that each need a condition of their own (% patterns, \
+                     AND items, org and eventinfo items): at most {MAX_CONDITIONS} in a search; \
+                     lists of exact values have no limit"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -248,3 +248,42 @@ fn requested_attributes_as_csv_or_list() {
     let q = body(json!({"requestedAttributes": ["uuid"]}));
     assert_eq!(q.requested_attributes, strs(&["uuid"]));
 }
+
+#[test]
+fn long_lists_and_the_condition_limit() {
+    // Exact values: no limit (and repeated ones read once).
+    let values: Vec<String> = (0..40_000).map(|i| format!("v{}", i % 30_000)).collect();
+    let q = body(json!({ "value": values, "eventid": (1..=40_000).collect::<Vec<i64>>() }));
+    assert_eq!(q.value.any.len(), 30_000);
+    assert_eq!(q.eventid.any.len(), 40_000);
+    // Patterns, `AND` items, org and eventinfo items: at most MAX_CONDITIONS
+    // in all, the error naming the filter that goes over.
+    let patterns: Vec<String> = (0..MAX_CONDITIONS).map(|i| format!("%{i}%")).collect();
+    assert_eq!(
+        body(json!({ "value": patterns })).value.any.len(),
+        MAX_CONDITIONS
+    );
+    let err = parse(
+        &Sources {
+            body: json!({ "value": patterns, "eventinfo": "apt" }).as_object(),
+            ..Sources::default()
+        },
+        NOW,
+    )
+    .expect_err("over the limit");
+    assert!(
+        err.0
+            .starts_with("Invalid value for the eventinfo filter: too many items"),
+        "{err}"
+    );
+    let all: Vec<String> = (0..=MAX_CONDITIONS).map(|i| i.to_string()).collect();
+    let err = parse(
+        &Sources {
+            body: json!({ "type": { "AND": all } }).as_object(),
+            ..Sources::default()
+        },
+        NOW,
+    )
+    .expect_err("over the limit");
+    assert!(err.0.contains("the type filter"), "{err}");
+}

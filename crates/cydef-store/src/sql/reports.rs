@@ -53,6 +53,12 @@ fn index_statement(f: &ReportFilter, v: &Viewer) -> Sql {
             .push(")");
     }
     sql.push(" ORDER BY r.id");
+    if let Some((offset, limit)) = f.window {
+        sql.push(" LIMIT ")
+            .bind(limit)
+            .push(" OFFSET ")
+            .bind(offset);
+    }
     sql
 }
 
@@ -216,6 +222,7 @@ mod tests {
             event_id: Some(9),
             deleted: None,
             search: Some("APT".into()),
+            window: Some((20, 10)),
         };
         let sql = index_statement(&f, &v);
         assert!(sql.text.contains(
@@ -224,5 +231,11 @@ mod tests {
         ));
         assert_eq!(sql.text.matches('$').count(), sql.args.len());
         assert!(sql.args.contains(&Arg::Text("%apt%".into())));
+        assert!(sql.text.ends_with(&format!(
+            "ORDER BY r.id LIMIT ${} OFFSET ${}",
+            sql.args.len() - 1,
+            sql.args.len()
+        )));
+        assert_eq!(sql.args[sql.args.len() - 2..], [Arg::Int(10), Arg::Int(20)]);
     }
 }

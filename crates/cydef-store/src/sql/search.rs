@@ -87,10 +87,83 @@ pub(crate) struct Dialect {
     /// Case-insensitive `LIKE`: SQLite's `LIKE` is (for ASCII); PostgreSQL
     /// needs `ILIKE`.
     pub like: &'static str,
+    /// How a long list is bound as one parameter.
+    pub arrays: Arrays,
 }
 
-const SQLITE: Dialect = Dialect { like: "LIKE" };
-const POSTGRES: Dialect = Dialect { like: "ILIKE" };
+/// How a list longer than [`INLINE_LIST`] is bound as one parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Arrays {
+    /// A JSON array, read with `json_each` (SQLite).
+    JsonEach,
+    /// An array literal cast to an array type and unnested (PostgreSQL).
+    Postgres,
+}
+
+const SQLITE: Dialect = Dialect {
+    like: "LIKE",
+    arrays: Arrays::JsonEach,
+};
+const POSTGRES: Dialect = Dialect {
+    like: "ILIKE",
+    arrays: Arrays::Postgres,
+};
+
+/// Lists of more items than this are bound as one parameter (a JSON array
+/// on SQLite, an array on PostgreSQL), so that a list of any length stays
+/// under the backends' limits on bound parameters (SQLite's 32,766,
+/// PostgreSQL's 65,535). Shorter lists keep one parameter per item, the
+/// statements the search benchmarks measure.
+pub(crate) const INLINE_LIST: usize = 1000;
+
+/// An item of a list that may be bound as one array parameter.
+pub(crate) trait ListItem: Clone + Into<Arg> + serde::Serialize {
+    /// PostgreSQL's array type of the items.
+    const PG_ARRAY: &'static str;
+    /// The item in a PostgreSQL array literal.
+    fn pg_element(&self, out: &mut String);
+}
+
+impl ListItem for String {
+    const PG_ARRAY: &'static str = "text[]";
+    fn pg_element(&self, out: &mut String) {
+        // Every element quoted, `"` and `\` escaped: the literal reads back
+        // exactly the items (NUL never reaches the database).
+        out.push('"');
+        for c in self.chars() {
+            if c == '"' || c == '\\' {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out.push('"');
+    }
+}
+
+impl ListItem for i64 {
+    const PG_ARRAY: &'static str = "bigint[]";
+    fn pg_element(&self, out: &mut String) {
+        out.push_str(&self.to_string());
+    }
+}
+
+/// `{"a","b"}`: the items as a PostgreSQL array literal.
+fn pg_array<T: ListItem>(items: &[T]) -> String {
+    let mut out = String::from("{");
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        item.pg_element(&mut out);
+    }
+    out.push('}');
+    out
+}
+
+/// `["a","b"]`: the items as a JSON array.
+fn json_array<T: ListItem>(items: &[T]) -> String {
+    serde_json::to_string(items).unwrap_or_else(|_| "[]".to_owned())
+}
 
 /// A `%` pattern as a LIKE pattern: `%` stays a wildcard, `_` and `\` are
 /// literal (MISP's clients only use `%`).
@@ -191,6 +264,47 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// `SELECT …` of the items of a list bound as one parameter: a JSON
+    /// array read with `json_each` (SQLite), an array literal cast and
+    /// unnested (PostgreSQL). Used as `x IN (SELECT …)`, a semi-join or a
+    /// hashed subplan: never `= ANY(array)`, which PostgreSQL checks by
+    /// walking the array for every row of a generic plan. Returns the text
+    /// pushed, so that the list can be used again without binding it twice.
+    fn list_select<T: ListItem>(&mut self, items: &[T]) -> String {
+        let start = self.sql.text.len();
+        match self.d.arrays {
+            Arrays::JsonEach => {
+                self.sql
+                    .push("SELECT value FROM json_each(")
+                    .bind(json_array(items))
+                    .push(")");
+            }
+            Arrays::Postgres => {
+                self.sql
+                    .push("SELECT unnest(CAST(")
+                    .bind(pg_array(items))
+                    .push(" AS ")
+                    .push(T::PG_ARRAY)
+                    .push("))");
+            }
+        }
+        self.sql.text[start..].to_owned()
+    }
+
+    /// Membership in `items`, the text that follows a column: ` IN ($1, …)`,
+    /// or for a list of more than [`INLINE_LIST`] items ` IN (SELECT …)`
+    /// over one bound array ([`Self::list_select`]).
+    fn member_of<T: ListItem>(&mut self, items: &[T]) {
+        if items.len() <= INLINE_LIST {
+            self.sql.push(" IN ");
+            self.sql.bind_list(items);
+        } else {
+            self.sql.push(" IN (");
+            self.list_select(items);
+            self.sql.push(")");
+        }
+    }
+
     /// `column` equals one of the items, or matches one with `%`.
     fn text_in(&mut self, column: &str, items: &[String]) {
         let (patterns, exact): (Vec<&String>, Vec<&String>) =
@@ -198,9 +312,9 @@ impl<'a> Builder<'a> {
         self.sql.push("(");
         let mut first = true;
         if !exact.is_empty() {
-            self.sql.push(column).push(" IN ");
+            self.sql.push(column);
             let exact: Vec<String> = exact.into_iter().cloned().collect();
-            self.sql.bind_list(&exact);
+            self.member_of(&exact);
             first = false;
         }
         for p in patterns {
@@ -214,8 +328,8 @@ impl<'a> Builder<'a> {
     }
 
     fn int_in(&mut self, column: &str, items: &[i64]) {
-        self.sql.push(column).push(" IN ");
-        self.sql.bind_list(items);
+        self.sql.push(column);
+        self.member_of(items);
     }
 
     fn ints(&mut self, column: &str, f: &Filter<i64>) {
@@ -265,25 +379,57 @@ impl<'a> Builder<'a> {
             if !first {
                 self.sql.push(" OR ");
             }
-            self.sql.push("a.value1 IN ");
-            // Bound once, used twice: a long value list stays under
-            // SQLite's bound-parameter limit.
-            let list = self.sql.bind_list(&exact);
-            // `value2 <> ''` lets the planner use the partial index on
-            // value2 (migration 0004).
+            if exact.len() <= INLINE_LIST {
+                self.sql.push("a.value1 IN ");
+                // Bound once, used twice.
+                let list = self.sql.bind_list(&exact);
+                // `value2 <> ''` lets the planner use the partial index on
+                // value2 (migration 0004).
+                self.sql
+                    .push(" OR (a.value2 <> '' AND a.value2 IN ")
+                    .push(&list)
+                    .push(")");
+                for pair in parts.chunks(2) {
+                    if let [l, r] = pair {
+                        self.sql.push(" OR (a.value1 = ");
+                        self.sql.bind(l.clone());
+                        self.sql.push(" AND a.value2 = ");
+                        self.sql.bind(r.clone());
+                        self.sql.push(")");
+                    }
+                }
+            } else {
+                self.long_values(&exact, &parts);
+            }
+        }
+        self.sql.push(")");
+    }
+
+    /// [`Self::values`] for a list of more than [`INLINE_LIST`] exact
+    /// values, bound once as one array: the ids of the attributes whose
+    /// `value1`, or non-empty `value2`, is one of them (each half driven from
+    /// its index, item by item), and for `a|b` items those whose `value1` is
+    /// one of the left halves (which have no `|`) and `value1|value2` one of
+    /// the items.
+    fn long_values(&mut self, exact: &[String], parts: &[String]) {
+        self.sql
+            .push("a.id IN (SELECT va.id FROM attributes va WHERE va.value1 IN (");
+        let list = self.list_select(exact);
+        self.sql.push(
+            ") UNION ALL SELECT va.id FROM attributes va WHERE va.value2 <> '' AND va.value2 IN (",
+        );
+        self.sql.push(&list).push(")");
+        if !parts.is_empty() {
+            let mut lefts: Vec<String> = parts.iter().step_by(2).cloned().collect();
+            lefts.sort_unstable();
+            lefts.dedup();
             self.sql
-                .push(" OR (a.value2 <> '' AND a.value2 IN ")
+                .push(" UNION ALL SELECT va.id FROM attributes va WHERE va.value1");
+            self.member_of(&lefts);
+            self.sql
+                .push(" AND (va.value1 || '|' || va.value2) IN (")
                 .push(&list)
                 .push(")");
-            for pair in parts.chunks(2) {
-                if let [l, r] = pair {
-                    self.sql.push(" OR (a.value1 = ");
-                    self.sql.bind(l.clone());
-                    self.sql.push(" AND a.value2 = ");
-                    self.sql.bind(r.clone());
-                    self.sql.push(")");
-                }
-            }
         }
         self.sql.push(")");
     }
@@ -301,6 +447,9 @@ impl<'a> Builder<'a> {
         if ids.is_empty() {
             // No such tag: `IN (NULL)` matches nothing.
             self.sql.push("NULL");
+        } else if ids.len() > INLINE_LIST {
+            // Many tags (`%` patterns naming thousands): one bound array.
+            self.list_select(&ids);
         } else {
             for (i, id) in ids.into_iter().enumerate() {
                 if i > 0 {
@@ -1076,6 +1225,87 @@ mod tests {
                 .count(),
             1
         );
+    }
+
+    #[test]
+    fn long_lists_are_one_parameter() {
+        let mut values: Vec<String> = (0..40_000).map(|i| format!("v{i}")).collect();
+        values.push("a|b".into());
+        values.push("x\"y\\z,{w}".into());
+        let ids: Vec<i64> = (1..=40_000).collect();
+        let q = request(json!({"value": values, "eventid": ids, "uuid": ["u1", "%u2%"]}));
+        for (d, arrays) in [
+            (SQLITE, "IN (SELECT value FROM json_each("),
+            (POSTGRES, "IN (SELECT unnest(CAST("),
+        ] {
+            let (page, count) = attribute_statements(d, &q, &user(), &TagIds::new());
+            for sql in [&page, &count] {
+                assert!(sql.args.len() < 30, "{} parameters", sql.args.len());
+                assert!(sql.text.contains(arrays), "{}", sql.text);
+                // The halves of `a|b`, through the left halves and the whole.
+                assert!(sql
+                    .text
+                    .contains("(va.value1 || '|' || va.value2) IN (SELECT"));
+                assert!(!sql.text.contains("ANY("));
+            }
+            let (events, _) = event_statements(d, &q, &user(), &TagIds::new(), false);
+            assert!(events.args.len() < 30);
+            let (objects, _) = object_statements(d, &q, &user(), &TagIds::new());
+            assert!(objects.args.len() < 30);
+        }
+        let (page, _) = attribute_statements(POSTGRES, &q, &user(), &TagIds::new());
+        assert!(page.text.contains("AS text[]))") && page.text.contains("AS bigint[]))"));
+        // The one left half is a short list: bound as it is.
+        assert!(page.args.contains(&Arg::Text("a".into())), "left halves");
+        let literal = page
+            .args
+            .iter()
+            .find_map(|a| match a {
+                Arg::Text(t) if t.starts_with("{\"v0\"") => Some(t.clone()),
+                _ => None,
+            })
+            .expect("the values as an array literal");
+        assert!(
+            literal.ends_with(r#","a|b","x\"y\\z,{w}"}"#),
+            "{}",
+            &literal[literal.len() - 40..]
+        );
+        let (page, _) = attribute_statements(SQLITE, &q, &user(), &TagIds::new());
+        let json = page
+            .args
+            .iter()
+            .find_map(|a| match a {
+                Arg::Text(t) if t.starts_with("[\"v0\"") => Some(t.clone()),
+                _ => None,
+            })
+            .expect("the values as a JSON array");
+        let back: Vec<String> = serde_json::from_str(&json).expect("JSON");
+        assert_eq!(back, values);
+        // A tag pattern naming thousands of tags.
+        let q = request(json!({"tags": "%x%"}));
+        let mut tags = TagIds::new();
+        tags.insert("%x%".into(), (1..=5_000).collect());
+        for (d, arrays) in [
+            (SQLITE, "IN (SELECT value FROM json_each("),
+            (POSTGRES, "IN (SELECT unnest(CAST("),
+        ] {
+            for (sql, _) in [
+                attribute_statements(d, &q, &user(), &tags),
+                event_statements(d, &q, &user(), &tags, false),
+                object_statements(d, &q, &user(), &tags),
+            ] {
+                assert!(
+                    sql.args.len() < 30 && sql.text.contains(arrays),
+                    "{}",
+                    sql.text
+                );
+            }
+        }
+        // A thousand values keep one parameter each.
+        let q = request(json!({"value": values[..1000]}));
+        let (page, _) = attribute_statements(SQLITE, &q, &user(), &TagIds::new());
+        assert!(!page.text.contains("json_each"));
+        assert!(page.args.len() > 1000);
     }
 
     #[test]

@@ -137,5 +137,84 @@ async fn pages_by_id_with_a_total(store: Arc<dyn Store>) {
     assert!(seen.windows(2).all(|w| w[0] < w[1]), "id order: {seen:?}");
 }
 
+/// Lists longer than the store binds item by item (a JSON array on SQLite,
+/// an array literal on PostgreSQL) match exactly what a short list matches,
+/// whatever characters the values hold.
+async fn long_lists_match_exactly(store: Arc<dyn Store>) {
+    let s = seed(&store).await;
+    let tricky = [
+        r#"quote"d"#,
+        r"back\slash\",
+        "{braces,comma}",
+        "NULL",
+        "ünï cödé ☃",
+        "'single'",
+    ];
+    let mut attributes: Vec<Value> = tricky
+        .iter()
+        .map(|v| json!({"type": "text", "category": "Other", "value": v}))
+        .collect();
+    attributes.push(json!({"type": "ip-dst|port", "value": "203.0.113.5|443"}));
+    attributes.push(json!({"type": "domain", "value": "other.example"}));
+    let event = add(
+        &store,
+        s.admin_org_id,
+        s.admin_user_id,
+        json!({"Event": {"info": "long lists", "Attribute": attributes}}),
+    )
+    .await;
+    let viewer = Viewer {
+        org_id: s.admin_org_id,
+        site_admin: false,
+        sharing_groups: Default::default(),
+    };
+    let filler = |n: usize| (0..n).map(|i| format!("absent-{i}.example"));
+    for n in [10, 5_000] {
+        let mut values: Vec<String> = filler(n).collect();
+        values.extend(tricky.iter().map(|v| (*v).to_owned()));
+        values.push("203.0.113.5|443".to_owned());
+        let q = request(json!({"value": values}));
+        let hits = store.search_attributes(&q, &viewer).await.expect("search");
+        let mut found: Vec<String> = hits.attributes.iter().map(|a| a.value()).collect();
+        found.sort();
+        let mut expected: Vec<String> = tricky.iter().map(|v| (*v).to_owned()).collect();
+        expected.push("203.0.113.5|443".to_owned());
+        expected.sort();
+        assert_eq!(found, expected, "{n} filler values");
+        assert_eq!(hits.total, 7);
+        // Either half of a composite value, in a long list.
+        let mut halves: Vec<String> = filler(n).collect();
+        halves.push("443".to_owned());
+        let q = request(json!({"value": halves}));
+        let hits = store.search_attributes(&q, &viewer).await.expect("search");
+        assert_eq!(hits.total, 1, "{n} filler values");
+        // Negated, and event ids.
+        let mut ids: Vec<i64> = (1_000_000..1_000_000 + n as i64).collect();
+        ids.push(event);
+        let q = request(json!({"value": {"NOT": values}, "eventid": ids}));
+        let hits = store.search_attributes(&q, &viewer).await.expect("search");
+        assert_eq!(
+            hits.attributes
+                .iter()
+                .map(|a| a.value())
+                .collect::<Vec<_>>(),
+            vec!["other.example".to_owned()]
+        );
+        let q = request(json!({"eventid": ids}));
+        let events = store
+            .search_events(&q, &viewer, false)
+            .await
+            .expect("search");
+        assert_eq!(events.total, 1);
+        let q = request(json!({"eventid": ids[..n].to_vec()}));
+        let events = store
+            .search_events(&q, &viewer, false)
+            .await
+            .expect("search");
+        assert_eq!(events.total, 0);
+    }
+}
+
 contract_test!(hidden_parts_are_never_matched => sqlite_search_hidden_parts_are_never_matched, postgres_search_hidden_parts_are_never_matched);
 contract_test!(pages_by_id_with_a_total => sqlite_search_pages_by_id_with_a_total, postgres_search_pages_by_id_with_a_total);
+contract_test!(long_lists_match_exactly => sqlite_search_long_lists_match_exactly, postgres_search_long_lists_match_exactly);

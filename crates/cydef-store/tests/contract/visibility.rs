@@ -252,6 +252,7 @@ async fn members_see_their_groups_data(store: Arc<dyn Store>) {
                         event_id: Some(event_id),
                         deleted: None,
                         search: None,
+                        window: None,
                     },
                     &v,
                 )

@@ -627,7 +627,63 @@ async fn input_checks_and_delete_answers(app: TestApp) {
     assert_eq!(found(json!({"from": 0})).await, vec![c]);
 }
 
+/// Sightings inside a document keep the organisation they name for site
+/// admins (found by UUID, else created), and are the writer's own for others.
+async fn document_sightings_keep_their_organisation(app: TestApp) {
+    let remote_uuid = "5c6983c8-3af8-4c61-b3b7-5dcb0a0a0a0a";
+    let doc = |info: &str, value: &str| {
+        json!({"Event": {"info": info, "distribution": 1, "Attribute": [{
+        "type": "ip-dst", "value": value,
+        "Sighting": [
+            {"uuid": uuid::Uuid::new_v4().to_string(), "date_sighting": OLD, "type": 0,
+             "Organisation": {"name": "Remote CERT", "uuid": remote_uuid}},
+            {"uuid": uuid::Uuid::new_v4().to_string(), "date_sighting": OLD, "type": 0}
+        ]}]}})
+    };
+    let sighting_orgs = |ev: &Value| -> Vec<String> {
+        let mut orgs: Vec<String> = ev["Attribute"][0]["Sighting"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|x| s(&x["org_id"]))
+            .collect();
+        orgs.sort();
+        orgs
+    };
+    let admin_org = org_of(&app, &app.admin_key).await;
+    let r = app
+        .post("/events/add", &app.admin_key, doc("by admin", "192.0.2.70"))
+        .await;
+    let id = s(&r.expect(200)["Event"]["id"]);
+    let r = app
+        .get(
+            &format!("/organisations/view/{remote_uuid}"),
+            &app.admin_key,
+        )
+        .await;
+    let remote = s(&r.expect(200)["Organisation"]["id"]);
+    assert_eq!(s(&r.body["Organisation"]["name"]), "Remote CERT");
+    let r = app.get(&format!("/events/view/{id}"), &app.admin_key).await;
+    let mut want = vec![admin_org.clone(), remote.clone()];
+    want.sort();
+    assert_eq!(sighting_orgs(&r.expect(200)["Event"]), want);
+
+    // A plain user's document: both sightings are its own organisation's.
+    let org_b = app.create_org("Org B").await;
+    let (_, b_key) = app.create_user("b@example.test", &org_b, 3).await;
+    let r = app
+        .post("/events/add", &b_key, doc("by user", "192.0.2.71"))
+        .await;
+    let id = s(&r.expect(200)["Event"]["id"]);
+    let r = app.get(&format!("/events/view/{id}"), &b_key).await;
+    assert_eq!(
+        sighting_orgs(&r.expect(200)["Event"]),
+        vec![org_b.clone(), org_b.clone()]
+    );
+}
+
 api_tests!(
+    document_sightings_keep_their_organisation,
     add_by_id_uuid_and_value,
     policy_and_access,
     bad_input,

@@ -50,6 +50,7 @@ pub async fn import(
         ev.publish_timestamp = now;
     }
     let orgc_id = creator_org(store, who, &ev).await?;
+    sighting_orgs(store, who, &mut ev).await?;
     let owner = EventOwner {
         org_id: who.org_id,
         orgc_id,
@@ -62,10 +63,20 @@ pub async fn import(
 }
 
 async fn creator_org(store: &dyn Store, who: &Importer, ev: &NewEvent) -> Result<i64, StoreError> {
+    named_org(store, who, ev.orgc.as_ref()).await
+}
+
+/// The organisation a document names (by name, or by UUID alone if known),
+/// for writers who keep it; else, or if none is named, the writer's own.
+async fn named_org(
+    store: &dyn Store,
+    who: &Importer,
+    org: Option<&OrgRef>,
+) -> Result<i64, StoreError> {
     if !who.keep_creator {
         return Ok(who.org_id);
     }
-    match &ev.orgc {
+    match org {
         Some(OrgRef {
             name: Some(name),
             uuid,
@@ -83,4 +94,36 @@ async fn creator_org(store: &dyn Store, who: &Importer, ev: &NewEvent) -> Result
         },
         _ => Ok(who.org_id),
     }
+}
+
+/// The organisations of the document's sightings. As for `Orgc`, only site
+/// admins and sync users keep them (each found by UUID, else by name, and
+/// created if unknown, as MISP's `captureOrg`); other writers' sightings
+/// are their own organisation's, so that nobody records sightings in
+/// another organisation's name. MISP keeps them for every writer.
+pub async fn sighting_orgs(
+    store: &dyn Store,
+    who: &Importer,
+    ev: &mut NewEvent,
+) -> Result<(), StoreError> {
+    if !who.keep_creator {
+        return Ok(());
+    }
+    let mut known: std::collections::HashMap<(Option<String>, Option<String>), i64> =
+        std::collections::HashMap::new();
+    for s in ev.sightings_mut() {
+        let key = (s.org_name.clone(), s.org_uuid.clone());
+        if let Some(id) = known.get(&key) {
+            s.org_id = Some(*id);
+            continue;
+        }
+        let named = OrgRef {
+            name: s.org_name.clone(),
+            uuid: s.org_uuid.clone(),
+        };
+        let id = named_org(store, who, Some(&named)).await?;
+        known.insert(key, id);
+        s.org_id = Some(id);
+    }
+    Ok(())
 }

@@ -176,6 +176,7 @@ async fn update_if_newer(
             if !refused.is_empty() {
                 bail!("update refused: {}", reasons(&refused));
             }
+            ingest::sighting_orgs(store, who, &mut plan.event).await?;
             store
                 .edit_event(id, &plan, who.org_id, time_fmt::now())
                 .await?;

@@ -83,6 +83,12 @@ pub async fn edit(
     if !refused.is_empty() {
         return Err(fail(rejection_errors(&refused)));
     }
+    crate::ingest::sighting_orgs(
+        state.store.as_ref(),
+        &super::events::importer(&user),
+        &mut plan.event,
+    )
+    .await?;
     // New objects naming a known template must satisfy it (changed objects
     // carry only their changed attributes, so they are not checked whole).
     let new_objects = cydef_model::event::NewEvent {

@@ -261,14 +261,20 @@ pub(crate) async fn view_stream(
     parts.with_spec(event, |spec| event_view::store_stream(store.clone(), spec))
 }
 
-/// Stores one validated document for `user`; returns the new event's id.
-pub(crate) async fn store_event(state: &AppState, user: &AuthUser, ev: NewEvent) -> ApiResult<i64> {
-    let who = Importer {
+/// What `user` may keep of a document they write: the creator and sighting
+/// organisations it names (site admins and sync users), `published`.
+pub(crate) fn importer(user: &AuthUser) -> Importer {
+    Importer {
         user_id: user.user.id,
         org_id: user.org.id,
         keep_creator: user.is_site_admin() || user.has(Permission::Sync),
         may_publish: user.has(Permission::Publish),
-    };
+    }
+}
+
+/// Stores one validated document for `user`; returns the new event's id.
+pub(crate) async fn store_event(state: &AppState, user: &AuthUser, ev: NewEvent) -> ApiResult<i64> {
+    let who = importer(user);
     match ingest::import(state.store.as_ref(), &who, ev).await {
         Ok(Outcome::Created(id)) => Ok(id),
         Ok(Outcome::Exists(id)) => {

@@ -63,6 +63,10 @@ pub struct NewSighting {
     pub sighting_type: i64,
     pub org_name: Option<String>,
     pub org_uuid: Option<String>,
+    /// The organisation the sighting is stored under, once the writer has
+    /// resolved `org_name`/`org_uuid` (who may keep them is the writer's
+    /// rule); `None` stores it under the writing user's organisation.
+    pub org_id: Option<i64>,
 }
 
 /// A validated attribute.
@@ -196,6 +200,18 @@ pub struct NewEvent {
 }
 
 impl NewEvent {
+    /// Every sighting of the document's attributes, top-level and in objects.
+    pub fn sightings_mut(&mut self) -> impl Iterator<Item = &mut NewSighting> {
+        self.attributes
+            .iter_mut()
+            .chain(
+                self.objects
+                    .iter_mut()
+                    .flat_map(|o| o.attributes.iter_mut()),
+            )
+            .flat_map(|a| a.sightings.iter_mut())
+    }
+
     /// Live (not soft-deleted) attributes, top-level and in live objects:
     /// MISP's `attribute_count`.
     pub fn attribute_count(&self) -> usize {
@@ -653,6 +669,7 @@ fn attribute(a: &AttributeIn, in_object: bool, ctx: &mut Ctx, path: &str) -> Opt
             sighting_type: s.sighting_type.unwrap_or(0).clamp(0, 2),
             org_name: s.organisation.as_ref().and_then(|o| o.name.clone()),
             org_uuid: s.organisation.as_ref().and_then(|o| o.uuid.clone()),
+            org_id: None,
         })
         .collect();
     if ctx.rejections.len() > before {

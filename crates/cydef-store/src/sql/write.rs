@@ -405,7 +405,7 @@ macro_rules! impl_write {
                         b.push_bind(&s.uuid)
                             .push_bind(*aid)
                             .push_bind(event_id)
-                            .push_bind(org_id)
+                            .push_bind(s.org_id.unwrap_or(org_id))
                             .push_bind(s.date_sighting)
                             .push_bind(&s.source)
                             .push_bind(s.sighting_type);

@@ -778,7 +778,62 @@ async fn object_attributes(app: TestApp) {
     assert!(s(&object["timestamp"]).parse::<i64>().unwrap_or(0) > OLD);
 }
 
+/// MISP's export of an event with a proposal to change one of its
+/// attributes (inside the attribute, with the attribute's UUID): stored as a
+/// proposal for that attribute, shown inside it in the view, and not stored
+/// twice when the same event is edited with the same document.
+async fn proposals_inside_attributes_are_kept(app: TestApp) {
+    let path = crate::helpers::shared_data().join("events/pymisp/shadow-proposals.json");
+    let text = std::fs::read_to_string(&path).expect("the fixture");
+    let doc: Value = serde_json::from_str(&text).expect("JSON");
+    let source = doc.get("Event").unwrap_or(&doc).clone();
+    let proposed: Vec<(String, String)> = source["Attribute"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|a| {
+            a["ShadowAttribute"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .map(move |p| (s(&a["uuid"]), s(&p["value"])))
+        })
+        .collect();
+    assert!(!proposed.is_empty(), "the fixture has nested proposals");
+    let r = app.post("/events/add", &app.admin_key, doc.clone()).await;
+    let id = s(&r.expect(200)["Event"]["id"]);
+    let shown = |ev: &Value| -> Vec<(String, String)> {
+        ev["Attribute"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|a| {
+                a["ShadowAttribute"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(move |p| {
+                        assert_eq!(p["old_id"], a["id"], "points at its attribute");
+                        (s(&a["uuid"]), s(&p["value"]))
+                    })
+            })
+            .collect()
+    };
+    let r = app.get(&format!("/events/view/{id}"), &app.admin_key).await;
+    assert_eq!(shown(&r.expect(200)["Event"]), proposed);
+    // The same document again, as an edit: nothing is added.
+    let r = app
+        .post(&format!("/events/edit/{id}"), &app.admin_key, doc)
+        .await;
+    assert!(r.status == 200 || r.status == 403, "{r}");
+    let r = app.get(&format!("/events/view/{id}"), &app.admin_key).await;
+    assert_eq!(shown(&r.expect(200)["Event"]), proposed);
+}
+
 api_tests!(
+    proposals_inside_attributes_are_kept,
     lifecycle,
     who_may_do_what,
     refusals,

@@ -235,7 +235,7 @@ pub struct ObjectView {
 }
 
 /// A proposal (shadow attribute).
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ProposalView {
     #[serde(serialize_with = "int_str")]
     #[schema(value_type = String)]
@@ -811,6 +811,8 @@ pub(crate) struct ViewWriter {
     head: Vec<u8>,
     visibility: Visibility,
     proposals: Vec<ProposalView>,
+    /// Proposals to change attributes, by attribute id.
+    attribute_proposals: HashMap<i64, Vec<ProposalView>>,
     /// Objects shown and not written yet, in id order, with their
     /// references and no attributes.
     objects: VecDeque<ObjectView>,
@@ -895,6 +897,7 @@ impl ViewWriter {
                 .filter(|p| p.old_id == 0)
                 .map(proposal_view)
                 .collect(),
+            attribute_proposals: attribute_proposals(&parts.proposals),
             objects,
             reports,
             tags: parts.event_tags.iter().map(TagView::new).collect(),
@@ -1019,7 +1022,10 @@ impl ViewWriter {
             .filter(|s| self.visibility.shows_sighting(s))
             .map(|s| sighting_view(s, &attribute.uuid))
             .collect();
-        attribute_view(attribute, tags, sighting)
+        let proposals = self.attribute_proposals.get(&attribute.id).cloned();
+        let mut view = attribute_view(attribute, tags, sighting);
+        view.shadow_attribute = proposals.unwrap_or_default();
+        view
     }
 
     /// The objects left, the reports and the event's tags; closes the event.
@@ -1084,6 +1090,7 @@ pub fn build(
     }
     let mut top = Vec::new();
     let mut in_objects: HashMap<i64, Vec<AttributeView>> = HashMap::new();
+    let mut proposals = attribute_proposals(&c.proposals);
     for a in c.attributes {
         if !scope.shows(a.distribution, a.sharing_group_id) {
             continue;
@@ -1091,7 +1098,9 @@ pub fn build(
         let tags = attr_tags.remove(&a.id).unwrap_or_default();
         let sighting = sightings.remove(&a.id).unwrap_or_default();
         let object_id = a.object_id;
-        let view = attribute_view(a, tags, sighting);
+        let shadow_attribute = proposals.remove(&a.id).unwrap_or_default();
+        let mut view = attribute_view(a, tags, sighting);
+        view.shadow_attribute = shadow_attribute;
         match object_id {
             Some(oid) => in_objects.entry(oid).or_default().push(view),
             None => top.push(view),
@@ -1228,6 +1237,19 @@ fn shown_value(type_name: &str, value1: String, value2: &str) -> String {
 }
 
 /// An attribute with its tags and sightings.
+/// Live proposals to change attributes (MISP shows them inside the
+/// attribute), by attribute id, in id order.
+fn attribute_proposals(proposals: &[Proposal]) -> HashMap<i64, Vec<ProposalView>> {
+    let mut by_attribute: HashMap<i64, Vec<ProposalView>> = HashMap::new();
+    for p in proposals.iter().filter(|p| p.old_id != 0 && !p.deleted) {
+        by_attribute
+            .entry(p.old_id)
+            .or_default()
+            .push(proposal_view(p));
+    }
+    by_attribute
+}
+
 pub fn attribute_view(
     a: Attribute,
     tag: Vec<TagView>,
@@ -1585,7 +1607,7 @@ mod tests {
                 relationship_type: None,
             },
         ];
-        for (i, old_id) in [0, 3, 0].into_iter().enumerate() {
+        for (i, old_id) in [0, 3, 0, 5].into_iter().enumerate() {
             let i = i64::try_from(i).unwrap_or(0);
             c.proposals.push(Proposal {
                 id: 400 + i,
@@ -1767,6 +1789,10 @@ mod tests {
             assert!(all.contains(needle), "{needle}");
         }
         assert!(!shared.contains("\"deleted\":true"));
+        assert!(
+            all.contains(r#""old_id":"5""#),
+            "a live proposal to change attribute 5 is shown inside it"
+        );
         assert!(!shared.contains("\"distribution\":\"0\""));
         assert!(shared.contains("\"Object\":[{"));
         assert!(shared.len() < all.len());

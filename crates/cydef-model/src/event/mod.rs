@@ -851,6 +851,51 @@ impl ObjectIn {
     }
 }
 
+/// A proposal in a document: at the event's level (a new attribute), or
+/// inside the attribute `old_uuid` (a change to it, or its deletion).
+fn proposal(
+    s: &input::ShadowAttributeIn,
+    spath: &str,
+    old_uuid: Option<&str>,
+    ctx: &mut Ctx,
+) -> Option<NewProposal> {
+    let spath = spath.to_owned();
+    let uuid = uuid_or_new(s.uuid.as_deref(), ctx, &spath);
+    let attr_type = s.attr_type.clone().unwrap_or_default();
+    let Some(defaults) = sane_default(&attr_type) else {
+        ctx.reject(
+            &spath,
+            Some(&uuid),
+            "type",
+            format!("Invalid type: {attr_type}."),
+        );
+        return None;
+    };
+    let value = match attribute_value::normalise(&attr_type, s.value.as_deref().unwrap_or_default())
+    {
+        Ok(v) => v,
+        Err(e) => {
+            ctx.reject(&spath, Some(&uuid), "value", e.message);
+            return None;
+        }
+    };
+    Some(NewProposal {
+        uuid,
+        category: s
+            .category
+            .clone()
+            .unwrap_or_else(|| defaults.default_category.to_owned()),
+        attr_type,
+        value,
+        to_ids: s.to_ids.unwrap_or(defaults.to_ids),
+        comment: s.comment.clone().unwrap_or_default(),
+        timestamp: s.timestamp,
+        proposal_to_delete: s.proposal_to_delete.unwrap_or(false),
+        old_uuid: old_uuid.map(str::to_owned),
+        org_name: s.org.as_ref().and_then(|o| o.name.clone()),
+    })
+}
+
 impl EventIn {
     /// Validates and normalises the whole document. Any invalid part refuses
     /// the whole document; every reason is returned.
@@ -943,50 +988,42 @@ impl EventIn {
         check_uniqueness(&attributes, &objects, &mut ctx);
         let attributes: Vec<NewAttribute> = attributes.into_iter().map(|(_, a)| a).collect();
         let objects: Vec<NewObject> = objects.into_iter().map(|(_, o)| o).collect();
-        let proposals = self
+        // Proposals of new attributes, then those inside attributes (changes
+        // to them), whose attributes are known by their validated UUIDs.
+        let mut proposals: Vec<NewProposal> = self
             .shadow_attributes
             .iter()
             .enumerate()
-            .filter_map(|(i, s)| {
-                let spath = format!("ShadowAttribute[{i}]");
-                let uuid = uuid_or_new(s.uuid.as_deref(), &mut ctx, &spath);
-                let attr_type = s.attr_type.clone().unwrap_or_default();
-                let Some(defaults) = sane_default(&attr_type) else {
-                    ctx.reject(
-                        &spath,
-                        Some(&uuid),
-                        "type",
-                        format!("Invalid type: {attr_type}."),
-                    );
-                    return None;
-                };
-                let value = match attribute_value::normalise(
-                    &attr_type,
-                    s.value.as_deref().unwrap_or_default(),
-                ) {
-                    Ok(v) => v,
-                    Err(e) => {
-                        ctx.reject(&spath, Some(&uuid), "value", e.message);
-                        return None;
-                    }
-                };
-                Some(NewProposal {
-                    uuid,
-                    category: s
-                        .category
-                        .clone()
-                        .unwrap_or_else(|| defaults.default_category.to_owned()),
-                    attr_type,
-                    value,
-                    to_ids: s.to_ids.unwrap_or(defaults.to_ids),
-                    comment: s.comment.clone().unwrap_or_default(),
-                    timestamp: s.timestamp,
-                    proposal_to_delete: s.proposal_to_delete.unwrap_or(false),
-                    old_uuid: None,
-                    org_name: s.org.as_ref().and_then(|o| o.name.clone()),
-                })
-            })
+            .filter_map(|(i, s)| proposal(s, &format!("ShadowAttribute[{i}]"), None, &mut ctx))
             .collect();
+        for (i, a) in self.attributes.iter().enumerate() {
+            let Some(stored) = attributes.get(i) else {
+                continue;
+            };
+            for (j, s) in a.shadow_attributes.iter().enumerate() {
+                let path = format!("Attribute[{i}].ShadowAttribute[{j}]");
+                proposals.extend(proposal(s, &path, Some(&stored.uuid), &mut ctx));
+            }
+        }
+        for (i, o) in self.objects.iter().enumerate() {
+            let Some(stored) = objects
+                .get(i)
+                .filter(|n| n.attributes.len() == o.attributes.len())
+            else {
+                continue;
+            };
+            for (k, a) in o.attributes.iter().enumerate() {
+                for (j, s) in a.shadow_attributes.iter().enumerate() {
+                    let path = format!("Object[{i}].Attribute[{k}].ShadowAttribute[{j}]");
+                    proposals.extend(proposal(
+                        s,
+                        &path,
+                        Some(&stored.attributes[k].uuid),
+                        &mut ctx,
+                    ));
+                }
+            }
+        }
         let reports = self
             .reports
             .iter()

@@ -270,3 +270,20 @@ fn an_embedded_group_is_named_by_uuid_and_resolved_to_the_local_id() {
         ]
     );
 }
+
+#[test]
+fn proposals_inside_attributes_point_at_them() {
+    let ev = doc(json!({"Event": {"info": "x", "Attribute": [
+        {"uuid": "5a4cb1c7-fa84-45fa-8d27-4822950d210f", "type": "filename", "value": "blah.exe",
+         "ShadowAttribute": [{"uuid": "5a4cb1c7-fa84-45fa-8d27-4822950d210f", "type": "filename",
+            "value": "blah.exe.jpg", "category": "Artifacts dropped", "old_id": "811578"}]}
+    ]}}))
+    .validate()
+    .expect("valid");
+    assert_eq!(ev.proposals.len(), 1);
+    assert_eq!(
+        ev.proposals[0].old_uuid.as_deref(),
+        Some("5a4cb1c7-fa84-45fa-8d27-4822950d210f")
+    );
+    assert_eq!(ev.proposals[0].value, "blah.exe.jpg");
+}

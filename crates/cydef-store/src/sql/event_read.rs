@@ -117,7 +117,7 @@ macro_rules! impl_event_read {
                 let proposals = sqlx::query(
                     "SELECT id, uuid, event_id, old_id, org_id, category, type, value1, value2, \
                      to_ids, comment, timestamp, proposal_to_delete, deleted FROM shadow_attributes \
-                     WHERE event_id = $1 AND old_id = 0 ORDER BY id",
+                     WHERE event_id = $1 ORDER BY id",
                 )
                 .bind(event_id)
                 .fetch_all(&mut *conn)

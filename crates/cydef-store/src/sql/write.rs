@@ -463,12 +463,44 @@ macro_rules! impl_write {
                 skip_existing: bool,
                 now: i64,
             ) -> StoreResult<()> {
-                for chunk in proposals.chunks(CHUNK) {
+                // Proposals to change an attribute (`old_uuid`) point at it by
+                // id; one whose attribute is not in the event is left out, and
+                // on a re-import one already stored is not stored again.
+                let mut targets: Vec<(&NewProposal, i64)> = Vec::with_capacity(proposals.len());
+                if proposals.iter().any(|p| p.old_uuid.is_some()) {
+                    let attr_ids = Self::uuid_map(tx, "attributes", event_id).await?;
+                    let stored: std::collections::HashSet<String> = if skip_existing {
+                        sqlx::query_scalar(
+                            "SELECT uuid FROM shadow_attributes WHERE event_id = $1 AND old_id <> 0",
+                        )
+                        .bind(event_id)
+                        .fetch_all(&mut **tx)
+                        .await?
+                        .into_iter()
+                        .collect()
+                    } else {
+                        std::collections::HashSet::new()
+                    };
+                    for p in proposals {
+                        match &p.old_uuid {
+                            None => targets.push((p, 0)),
+                            Some(u) if !stored.contains(&p.uuid) => {
+                                if let Some(id) = attr_ids.get(u) {
+                                    targets.push((p, *id));
+                                }
+                            }
+                            Some(_) => {}
+                        }
+                    }
+                } else {
+                    targets.extend(proposals.iter().map(|p| (p, 0)));
+                }
+                for chunk in targets.chunks(CHUNK) {
                     let mut qb: QueryBuilder<$db> = QueryBuilder::new(
                         "INSERT INTO shadow_attributes (uuid, event_id, org_id, category, type, value1, \
-                         value2, to_ids, comment, timestamp, proposal_to_delete) ",
+                         value2, to_ids, comment, timestamp, proposal_to_delete, old_id) ",
                     );
-                    qb.push_values(chunk, |mut b, p| {
+                    qb.push_values(chunk, |mut b, (p, old_id)| {
                         let (v1, v2) = cydef_model::attribute_value::split_composite(&p.attr_type, &p.value)
                             .unwrap_or_else(|| (p.value.clone(), String::new()));
                         b.push_bind(&p.uuid)
@@ -481,7 +513,8 @@ macro_rules! impl_write {
                             .push_bind(p.to_ids)
                             .push_bind(&p.comment)
                             .push_bind(p.timestamp.unwrap_or(now))
-                            .push_bind(p.proposal_to_delete);
+                            .push_bind(p.proposal_to_delete)
+                            .push_bind(*old_id);
                     });
                     if skip_existing {
                         // UUIDs are unique among proposals of new attributes

@@ -358,6 +358,37 @@ async fn add_view_edit_and_delete_objects(app: TestApp) {
     app.get(&format!("/objects/view/{third}"), key)
         .await
         .expect(404);
+    // Any set flag in the path deletes for good, as MISP's `if ($hard)`; a
+    // body that is not JSON is refused rather than taken as a soft delete.
+    let r = app
+        .post(
+            &format!("/objects/add/{eid}"),
+            key,
+            domain_ip("fourth.example", "203.0.113.11"),
+        )
+        .await;
+    let fourth = s(&r.expect(200)["Object"]["id"]);
+    let r = app
+        .send(
+            app.request(
+                reqwest::Method::POST,
+                &format!("/objects/delete/{fourth}"),
+                key,
+            )
+            .header("Content-Type", "application/json")
+            .body("{\"hard\": 1"),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{r}");
+    app.get(&format!("/objects/view/{fourth}"), key)
+        .await
+        .expect(200);
+    app.post(&format!("/objects/delete/{fourth}/abc"), key, json!({}))
+        .await
+        .expect(200);
+    app.get(&format!("/objects/view/{fourth}"), key)
+        .await
+        .expect(404);
     let ev = event(&app, &eid).await;
     assert_eq!(ev["Object"], json!([]));
     assert_eq!(ev["attribute_count"], "1");

@@ -16,7 +16,7 @@ use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
 use super::events::{may_modify, scope_for, visible_event};
-use super::{bulk_resource, named, resource};
+use super::{bulk_resource, hard_delete, resource};
 use crate::auth::{AuthUser, Authed, CanAdd};
 use crate::error::{ApiError, ApiResult};
 use crate::event_view::{attribute_view, AttributeView, Scope, TagView};
@@ -446,27 +446,6 @@ pub async fn edit(
     }))
 }
 
-/// Whether a delete is hard: `/attributes/delete/{id}/1`, the named
-/// parameter `hard:1`, or `{"hard": 1}` in the body (PyMISP).
-fn is_hard(req: &HttpRequest, body: &[u8]) -> bool {
-    let truthy = |s: &str| {
-        flex::value_to_bool(&Value::String(s.to_owned()))
-            .ok()
-            .flatten()
-            .unwrap_or(false)
-    };
-    if req.match_info().get("hard").is_some_and(truthy) {
-        return true;
-    }
-    if named(req).get("hard").is_some_and(truthy) {
-        return true;
-    }
-    serde_json::from_slice::<Value>(body.trim_ascii())
-        .ok()
-        .and_then(|v| v.get("hard").cloned())
-        .is_some_and(|h| flex::value_to_bool(&h).ok().flatten().unwrap_or(false))
-}
-
 /// Deletes an attribute: softly (`deleted` set; it can be restored) or, with
 /// `/attributes/delete/{id}/1` or `{"hard": 1}`, for good.
 #[utoipa::path(post, path = "/attributes/delete/{id}", tag = "Attributes",
@@ -485,7 +464,7 @@ pub async fn delete(
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
     let id = req.match_info().get("id").unwrap_or_default().to_owned();
-    let hard = is_hard(&req, &body);
+    let hard = hard_delete(&req, &body, "Attribute")?;
     let (a, event) = visible_attribute(&state, &user, &id).await?;
     if a.deleted && !hard {
         return Err(ApiError::not_found(INVALID_ATTRIBUTE));

@@ -23,7 +23,7 @@ use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
 use super::events::{may_modify, scope_for, visible_event, INVALID_EVENT};
-use super::{named, resource};
+use super::{hard_delete, named, resource};
 use crate::auth::{AuthUser, Authed, CanAdd};
 use crate::error::{success_body, ApiError, ApiResult, NOT_PERMITTED};
 use crate::event_view::Scope;
@@ -446,36 +446,6 @@ pub async fn edit(
     Ok(HttpResponse::Ok().json(render_one(&state, report, &event).await?))
 }
 
-/// Whether a `hard` flag is set, as MISP reads it (PHP's truthiness: `if
-/// ($hard)`, `!empty($data['hard'])`): any value but an empty one, `0`,
-/// `false`, and also (not in MISP, where they are true) the strings
-/// `false`, `no` and `off`. So `/delete/{id}/abc` or `/2` deletes for good.
-fn flag_set(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        // `1`, `true`, `yes`, `on`; `0`, `false`, `no`, `off`, `""`; any
-        // other text is true.
-        Value::String(_) => flex::value_to_bool(v).map_or(true, |b| b.unwrap_or(false)),
-        Value::Array(items) => !items.is_empty(),
-        Value::Object(map) => !map.is_empty(),
-    }
-}
-
-/// Whether a delete is hard: `/delete/{id}/1` (any set flag, see
-/// [`flag_set`]), `hard:1`, or `{"hard": 1}`. A body that is not JSON is a
-/// 400: a mistyped `{"hard": 1}` must not become a soft delete.
-fn is_hard(req: &HttpRequest, body: &[u8]) -> ApiResult<bool> {
-    let set = |s: &str| flag_set(&Value::String(s.to_owned()));
-    if req.match_info().get("hard").is_some_and(set) || named(req).get("hard").is_some_and(set) {
-        return Ok(true);
-    }
-    Ok(parse_body(body, "EventReport")?
-        .get("hard")
-        .is_some_and(flag_set))
-}
-
 /// Deletes a report: softly (it can be restored) or, with `/1` or
 /// `{"hard": 1}`, for good.
 #[utoipa::path(post, path = "/event_reports/delete/{id}", tag = "Event reports",
@@ -494,7 +464,7 @@ pub async fn delete(
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
     let id = req.match_info().get("id").unwrap_or_default().to_owned();
-    let hard = is_hard(&req, &body)?;
+    let hard = hard_delete(&req, &body, "EventReport")?;
     let (report, event) = visible_report(&state, &user, &id).await?;
     if !may_modify(&user, &event) {
         return Err(ApiError::forbidden(NOT_PERMITTED));

@@ -68,3 +68,38 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     event_reports::configure(cfg);
     shadow_attributes::configure(cfg);
 }
+
+/// Whether a flag is set, as MISP's PHP reads `if ($hard)`: `1`, `true`,
+/// `yes`, `on` and any other text are set; `0`, `false`, `no`, `off` and
+/// `""` are not (in PHP `"false"` would be set; here it means what it says).
+fn flag_set(v: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(_) => {
+            cydef_model::flex::value_to_bool(v).map_or(true, |b| b.unwrap_or(false))
+        }
+        Value::Array(items) => !items.is_empty(),
+        Value::Object(map) => !map.is_empty(),
+    }
+}
+
+/// Whether a delete is for good: `…/delete/{id}/{hard}` (any set flag, see
+/// [`flag_set`]), the named parameter `hard:1`, or `{"hard": 1}` in the body
+/// (bare or wrapped in `wrapper`; PyMISP's form). A body that is not JSON
+/// is a 400: a mistyped `{"hard": 1}` must not become a soft delete.
+pub(crate) fn hard_delete(
+    req: &HttpRequest,
+    body: &[u8],
+    wrapper: &str,
+) -> crate::error::ApiResult<bool> {
+    let set = |s: &str| flag_set(&serde_json::Value::String(s.to_owned()));
+    if req.match_info().get("hard").is_some_and(set) || named(req).get("hard").is_some_and(set) {
+        return Ok(true);
+    }
+    Ok(crate::wire::parse_body(body, wrapper)?
+        .get("hard")
+        .is_some_and(flag_set))
+}

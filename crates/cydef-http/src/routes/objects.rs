@@ -21,7 +21,7 @@ use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
 use super::events::{may_modify, scope_for};
-use super::{bulk_resource, named, resource};
+use super::{bulk_resource, hard_delete, resource};
 use crate::auth::{AuthUser, Authed, CanAdd};
 use crate::error::{success_body, ApiError, ApiResult};
 use crate::event_view::{
@@ -273,27 +273,6 @@ async fn render(state: &AppState, o: &MispObject, scope: &Scope) -> ApiResult<Ob
         .map(|r| reference_view(r, &o.uuid))
         .collect();
     Ok(object_view(o, references, attribute))
-}
-
-fn is_truthy(s: &str) -> bool {
-    flex::value_to_bool(&Value::String(s.to_owned()))
-        .ok()
-        .flatten()
-        .unwrap_or(false)
-}
-
-/// A hard delete: `…/delete/{id}/1` (or `/true`), the named parameter
-/// `hard:1`, or `{"hard": 1}` in the body (PyMISP).
-fn is_hard(req: &HttpRequest, body: &[u8]) -> bool {
-    if req.match_info().get("hard").is_some_and(is_truthy)
-        || named(req).get("hard").is_some_and(is_truthy)
-    {
-        return true;
-    }
-    serde_json::from_slice::<Value>(body.trim_ascii())
-        .ok()
-        .and_then(|v| v.get("hard").cloned())
-        .is_some_and(|h| flex::value_to_bool(&h).ok().flatten().unwrap_or(false))
 }
 
 /// Gives attributes without first/last seen the object's, as MISP does.
@@ -672,7 +651,7 @@ pub async fn delete(
     if !may_modify(&user, &event) {
         return Err(ApiError::forbidden(NOT_PERMITTED));
     }
-    let hard = is_hard(&req, &body);
+    let hard = hard_delete(&req, &body, "Object")?;
     state
         .store
         .delete_object(object.id, hard, time_fmt::now())
@@ -851,7 +830,7 @@ pub async fn delete_reference(
     if !may_modify(&user, &event) {
         return Err(ApiError::forbidden(INVALID_REFERENCE));
     }
-    let hard = is_hard(&req, &body);
+    let hard = hard_delete(&req, &body, "ObjectReference")?;
     state
         .store
         .delete_reference(reference.id, hard, time_fmt::now())

@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use crate::helpers::{TestDb, ADMIN_KEY};
 
 db_tests!(
+    nothing_to_import_is_said,
     imports_a_feed_directory_and_skips_on_rerun,
     a_newer_file_updates_the_stored_event,
     sharing_groups_are_checked_as_for_the_api,
@@ -56,6 +57,24 @@ pub(crate) fn run_import(
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// A directory with no manifest and no event files is said in a warning,
+/// not a quiet "created 0"; `import --help` is the usage, not a path.
+async fn nothing_to_import_is_said(db: Arc<TestDb>) {
+    let dir = db.data_dir("import-empty");
+    let empty = dir.join("no-events-here");
+    std::fs::create_dir_all(&empty).expect("a directory");
+    std::fs::write(empty.join("README.txt"), "not an event").expect("a file");
+    let (ok, stdout, stderr) = run_import(&db, &dir, std::slice::from_ref(&empty));
+    assert!(ok && stdout.contains("created 0 events"), "{stdout}");
+    assert!(
+        stderr.contains("warning: ")
+            && stderr.contains("has no manifest.json and no .json event files"),
+        "{stderr}"
+    );
+    let (ok, stdout, _) = run_import(&db, &dir, &[PathBuf::from("--help")]);
+    assert!(ok && stdout.contains("usage: cydef"), "{stdout}");
 }
 
 async fn imports_a_feed_directory_and_skips_on_rerun(db: Arc<TestDb>) {

@@ -58,6 +58,12 @@ pub fn event_files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
+    if files.is_empty() {
+        eprintln!(
+            "warning: {} has no manifest.json and no .json event files (a MISP feed's files may be in a subdirectory)",
+            path.display()
+        );
+    }
     files.sort();
     Ok(files)
 }

@@ -62,6 +62,13 @@ fn import(paths: Vec<std::path::PathBuf>) -> anyhow::Result<()> {
         eprintln!("{USAGE}");
         std::process::exit(2);
     }
+    if paths
+        .iter()
+        .any(|p| p.as_os_str() == "--help" || p.as_os_str() == "-h")
+    {
+        println!("{USAGE}");
+        return Ok(());
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),

@@ -294,11 +294,7 @@ async fn check_group(
 
 /// A sharing group is kept only with distribution 4, as in MISP.
 fn sharing_group(distribution: i64, given: Option<i64>) -> i64 {
-    if distribution == 4 {
-        given.unwrap_or(0).max(0)
-    } else {
-        0
-    }
+    cydef_model::event::own_group(distribution, given).unwrap_or(0)
 }
 
 /// Adds a report to an event: `name` (required), `content` (markdown),

@@ -281,14 +281,11 @@ async fn attribute_search(
     let (q, body_given) = read_search(req, body, tail, Some(Controller::Attributes))?;
     let format = check_format(&q, SUPPORTED_FORMATS)?;
     check_terms(req, &q, body_given)?;
+    let viewer = user.viewer(state).await?;
     if let Some(f) = format {
-        let viewer = user.viewer(state).await?;
         return export::respond(state, user, viewer, q, f, ExportScope::Attributes).await;
     }
-    let hits = state
-        .store
-        .search_attributes(&q, &user.viewer(state).await?)
-        .await?;
+    let hits = state.store.search_attributes(&q, &viewer).await?;
     let events: HashMap<i64, &cydef_model::event::Event> =
         hits.events.iter().map(|e| (e.id, e)).collect();
     let mut attribute_tags: HashMap<i64, Vec<TagView>> = HashMap::new();
@@ -384,11 +381,10 @@ async fn event_search(
     let (q, body_given) = read_search(req, body, tail, Some(Controller::Events))?;
     let format = check_format(&q, SUPPORTED_FORMATS)?;
     check_terms(req, &q, body_given)?;
+    let viewer = user.viewer(state).await?;
     if let Some(f) = format {
-        let viewer = user.viewer(state).await?;
         return export::respond(state, user, viewer, q, f, ExportScope::Events).await;
     }
-    let viewer = user.viewer(state).await?;
     let hits = state.store.search_events(&q, &viewer, false).await?;
     if !q.metadata {
         // The store matched only visible events; each view applies the same

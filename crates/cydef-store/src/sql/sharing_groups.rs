@@ -142,8 +142,37 @@ const UPSERT_SERVER: &str = "INSERT INTO sharing_group_servers (sharing_group_id
      VALUES ($1, $2, $3) ON CONFLICT (sharing_group_id, server_id) DO UPDATE SET all_orgs = excluded.all_orgs";
 
 macro_rules! impl_sharing_groups {
-    ($store:ty) => {
+    ($store:ty, $db:ty) => {
         impl $store {
+            /// Adds the member organisations (`extend`) and servers
+            /// (`all_orgs`) of group `id`, or updates their flags.
+            async fn upsert_members(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                id: i64,
+                orgs: &[(i64, bool)],
+                servers: &[(i64, bool)],
+            ) -> StoreResult<()> {
+                for (org_id, extend) in orgs {
+                    sqlx::query(UPSERT_ORG)
+                        .bind(id)
+                        .bind(org_id)
+                        .bind(extend)
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(|e| StoreError::from_db(e, "org_id"))?;
+                }
+                for (server_id, all_orgs) in servers {
+                    sqlx::query(UPSERT_SERVER)
+                        .bind(id)
+                        .bind(server_id)
+                        .bind(all_orgs)
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(|e| StoreError::from_db(e, "server_id"))?;
+                }
+                Ok(())
+            }
+
             /// Groups in [`scope`] with their creators and members, by name.
             async fn load_sharing_groups(
                 &self,
@@ -260,24 +289,7 @@ macro_rules! impl_sharing_groups {
                 .await
                 .map_err(conflict_field)?;
                 let id = id.ok_or(StoreError::InvalidReference("org_id"))?;
-                for (org_id, extend) in orgs {
-                    sqlx::query(UPSERT_ORG)
-                        .bind(id)
-                        .bind(org_id)
-                        .bind(extend)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(|e| StoreError::from_db(e, "org_id"))?;
-                }
-                for (server_id, all_orgs) in servers {
-                    sqlx::query(UPSERT_SERVER)
-                        .bind(id)
-                        .bind(server_id)
-                        .bind(all_orgs)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(|e| StoreError::from_db(e, "server_id"))?;
-                }
+                Self::upsert_members(&mut tx, id, orgs, servers).await?;
                 tx.commit().await?;
                 Ok(id)
             }
@@ -337,24 +349,7 @@ macro_rules! impl_sharing_groups {
                 if done.rows_affected() == 0 {
                     return Err(StoreError::NotFound);
                 }
-                for (org_id, extend) in orgs {
-                    sqlx::query(UPSERT_ORG)
-                        .bind(id)
-                        .bind(org_id)
-                        .bind(extend)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(|e| StoreError::from_db(e, "org_id"))?;
-                }
-                for (server_id, all_orgs) in servers {
-                    sqlx::query(UPSERT_SERVER)
-                        .bind(id)
-                        .bind(server_id)
-                        .bind(all_orgs)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(|e| StoreError::from_db(e, "server_id"))?;
-                }
+                Self::upsert_members(&mut tx, id, orgs, servers).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -495,5 +490,5 @@ macro_rules! impl_sharing_groups {
     };
 }
 
-impl_sharing_groups!(SqliteStore);
-impl_sharing_groups!(PgStore);
+impl_sharing_groups!(SqliteStore, sqlx::Sqlite);
+impl_sharing_groups!(PgStore, sqlx::Postgres);

@@ -94,8 +94,10 @@ pub(crate) fn shared_attribute(sql: &mut Sql, groups: &AuthorizedGroups) {
     sql.push(")))");
 }
 
-/// The attribute `a` (in event `e`, object `o`) is visible to the viewer.
-pub(crate) fn attribute_visible(sql: &mut Sql, v: &Viewer) {
+/// A part of event `e` is visible: to site admins and the event's owners
+/// always; to others when the event is shared with them and `shared_part`
+/// (the part's own condition) holds.
+fn part_visible(sql: &mut Sql, v: &Viewer, shared_part: impl FnOnce(&mut Sql)) {
     if v.site_admin {
         sql.push("(1 = 1)");
     } else {
@@ -104,39 +106,30 @@ pub(crate) fn attribute_visible(sql: &mut Sql, v: &Viewer) {
         sql.push(" OR (");
         shared(sql, "e", SHARED_EVENT, &v.sharing_groups);
         sql.push(" AND ");
-        shared_attribute(sql, &v.sharing_groups);
+        shared_part(sql);
         sql.push("))");
     }
+}
+
+/// The attribute `a` (in event `e`, object `o`) is visible to the viewer.
+pub(crate) fn attribute_visible(sql: &mut Sql, v: &Viewer) {
+    part_visible(sql, v, |sql| shared_attribute(sql, &v.sharing_groups));
 }
 
 /// The object `o` (in event `e`) is visible to the viewer.
 pub(crate) fn object_visible(sql: &mut Sql, v: &Viewer) {
-    if v.site_admin {
-        sql.push("(1 = 1)");
-    } else {
-        sql.push("(");
-        owns_event(sql, v);
-        sql.push(" OR (");
-        shared(sql, "e", SHARED_EVENT, &v.sharing_groups);
-        sql.push(" AND o.deleted = FALSE AND ");
+    part_visible(sql, v, |sql| {
+        sql.push("o.deleted = FALSE AND ");
         shared(sql, "o", SHARED_PART, &v.sharing_groups);
-        sql.push("))");
-    }
+    });
 }
 
 /// The report `r` (in event `e`) is visible to the viewer.
 pub(crate) fn report_visible(sql: &mut Sql, v: &Viewer) {
-    if v.site_admin {
-        sql.push("(1 = 1)");
-    } else {
-        sql.push("(");
-        owns_event(sql, v);
-        sql.push(" OR (");
-        shared(sql, "e", SHARED_EVENT, &v.sharing_groups);
-        sql.push(" AND r.deleted = FALSE AND ");
+    part_visible(sql, v, |sql| {
+        sql.push("r.deleted = FALSE AND ");
         shared(sql, "r", SHARED_PART, &v.sharing_groups);
-        sql.push("))");
-    }
+    });
 }
 
 /// ` AND …` conditions on the attribute `a` alone (not its object) for a
